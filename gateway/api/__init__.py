@@ -1,0 +1,1 @@
+"""HTTP entry points: the AS2 endpoint, the JSON bridge and health."""

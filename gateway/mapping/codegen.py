@@ -1,0 +1,83 @@
+"""Each segment node of a map becomes one generated Python function (the hot path of X12 -> JSON).
+
+The generated code only indexes lists and sets dict keys; everything unusual (an unknown code, a bad date, an
+element the map does not read) calls back into the Reader, which records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gateway.mapping.spec import ElementSpec
+
+Filler = Callable[[dict[str, Any], list[str], int, Any, int], None]
+
+
+def _set(lines: list[str], path: tuple[str, ...], value: str, indent: str) -> None:
+    target = "obj"
+    for depth, key in enumerate(path[:-1]):
+        lines.append(f"{indent}t{depth} = {target}.get({key!r})")
+        lines.append(f"{indent}if t{depth} is None:")
+        lines.append(f"{indent}    t{depth} = {target}[{key!r}] = {{}}")
+        target = f"t{depth}"
+    lines.append(f"{indent}{target}[{path[-1]!r}] = {value}")
+
+
+def _setter(path: tuple[str, ...]) -> Callable[[dict[str, Any], str], None]:
+    lines = ["def put(obj, v):"]
+    _set(lines, path, "v", "    ")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), "<map pair>", "exec"), namespace)  # noqa: S102 - built from a checked map
+    setter: Callable[[dict[str, Any], str], None] = namespace["put"]
+    return setter
+
+
+def build_filler(seg: str, elements: list[Any], unconsumed: tuple[int, ...], composite: dict[int, frozenset[int]],
+                 pairs: Any) -> Filler:
+    """``fill(obj, el, n, reader, pos)`` for one compiled segment node (``elements`` are CElement)."""
+    namespace: dict[str, Any] = {}
+    lines = ["def fill(obj, el, n, reader, pos):"]
+    if pairs is not None:
+        namespace["pairs"] = {qual: _setter(path) for qual, path in pairs.table.items()}
+        for q in pairs.qualifiers:
+            lines.append(f"    if n > {q + 1} and el[{q + 1}]:")
+            lines.append(f"        put = pairs.get(el[{q}])")
+            lines.append("        if put is None:")
+            lines.append(f"            reader.pair_miss({seg!r}, {q}, el[{q}], el[{q + 1}], pos)")
+            lines.append("        else:")
+            lines.append(f"            put(obj, el[{q + 1}])")
+    for k, e in enumerate(elements):
+        spec: ElementSpec = e.spec
+        if e.path is None:
+            continue
+        i = e.index
+        lines.append(f"    if n > {i}:")
+        if e.component is not None:
+            lines.append(f"        parts = el[{i}].split(reader.component)")
+            lines.append(f"        v = parts[{e.component - 1}] if len(parts) >= {e.component} else ''")
+        else:
+            lines.append(f"        v = el[{i}]")
+        lines.append("        if v:")
+        if e.codes is not None:
+            namespace[f"codes{k}"] = e.codes
+            namespace[f"spec{k}"] = spec
+            lines.append(f"            w = codes{k}.get(v)")
+            lines.append(f"            v = reader.code_miss(spec{k}, {seg!r}, v, pos) if w is None else w")
+        elif e.to_json is not None:
+            namespace[f"conv{k}"] = e.to_json
+            namespace[f"spec{k}"] = spec
+            lines.append("            try:")
+            lines.append(f"                v = conv{k}(v)")
+            lines.append("            except ValueError as exc:")
+            lines.append(f"                raise reader.fail(str(exc), pos, {seg!r}, spec{k}.ref) from None")
+        _set(lines, e.path, "v", "            ")
+    for i in unconsumed:
+        lines.append(f"    if n > {i} and el[{i}]:")
+        lines.append(f"        reader.leftover({seg!r}, {i}, el[{i}], pos, {composite.get(i)!r})")
+    if len(lines) == 1:
+        lines.append("    return None")
+    code = "\n".join(lines)
+    exec(compile(code, f"<map {seg}>", "exec"), namespace)  # noqa: S102 - code built above from a checked map
+    filler: Filler = namespace["fill"]
+    return filler

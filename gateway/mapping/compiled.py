@@ -1,0 +1,171 @@
+"""A MapSpec compiled for speed: per-block dispatch tables by segment ID, converters bound once, paths as tuples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gateway.mapping import convert
+from gateway.mapping.codegen import Filler, build_filler
+from gateway.mapping.segments import SEGMENT_ELEMENTS
+from gateway.mapping.spec import ElementSpec, HLNode, LoopNode, MapSpec, Node, SegmentNode
+
+
+@dataclass(slots=True)
+class CElement:
+    spec: ElementSpec
+    index: int
+    component: int | None
+    path: tuple[str, ...] | None
+    to_json: Callable[[str], str] | None
+    to_x12: Callable[[object], str]
+    codes: dict[str, str] | None  # X12 code -> JSON value
+    reverse: dict[str, str] | None  # JSON value -> X12 code
+
+
+@dataclass(slots=True)
+class CSeg:
+    node: SegmentNode
+    idx: int  # position in its block (for "seen" tracking)
+    seg: str
+    matches: tuple[tuple[int, str], ...]  # (element index, const) that select this node on input
+    soft: tuple[tuple[int, str], ...]  # consts written only with their field: must match when present
+    elements: list[CElement]
+    unconsumed: tuple[int, ...]  # element indexes the map does not read
+    composite: dict[int, frozenset[int]]  # element index -> consumed components
+    size: int  # highest element index written
+    fill: Filler  # generated: X12 elements -> JSON fields (see codegen)
+    always: bool  # no qualifier conditions: every segment with this ID matches
+    computed: tuple[int, ...]  # indexes of computed elements (CTT01 ...) to check on input
+    plain: bool  # no computed elements: the generated filler does everything
+
+
+@dataclass(slots=True)
+class CBlock:
+    nodes: list[CSeg | CLoop | CHL]
+    # segment ID -> (node, the segment whose qualifiers select it; None for HL)
+    dispatch: dict[str, list[tuple[CSeg | CLoop | CHL, CSeg | None]]] = field(default_factory=dict)
+    required: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class CLoop:
+    node: LoopNode
+    idx: int
+    trigger: CSeg
+    block: CBlock  # the loop's own nodes after the trigger
+
+
+@dataclass(slots=True)
+class CLevel:
+    code: str
+    list_path: tuple[str, ...] | None
+    parents: tuple[str, ...]
+    block: CBlock
+
+
+@dataclass(slots=True)
+class CHL:
+    node: HLNode
+    idx: int
+    levels: dict[str, CLevel]
+    top: str  # code of the level without a parent (the shipment)
+
+
+def _element(spec: ElementSpec, codes: dict[str, dict[str, str]]) -> CElement:
+    table = codes.get(spec.codes) if spec.codes else None
+    reverse = {v: k for k, v in table.items()} if table else None
+    return CElement(spec, spec.index, spec.component, spec.path, convert.inbound(spec), convert.outbound(spec),
+                    table, reverse)
+
+
+def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> CSeg:
+    elements = [_element(e, codes) for e in node.elements]
+    matches = tuple((e.index, e.const) for e in node.elements
+                    if e.const is not None and e.when is None and e.component is None)
+    soft = tuple((e.index, e.const) for e in node.elements
+                 if e.const is not None and e.when is not None and e.component is None)
+    used = {e.index for e in node.elements}
+    composite: dict[int, set[int]] = {}
+    for e in node.elements:
+        if e.component is not None:
+            composite.setdefault(e.index, set()).add(e.component)
+    if node.pairs:
+        for q in node.pairs.qualifiers:
+            used.update((q, q + 1))
+    size = max([e.index for e in node.elements] + [q + 1 for q in (node.pairs.qualifiers if node.pairs else [])]
+               + [1])
+    unconsumed = tuple(i for i in range(1, SEGMENT_ELEMENTS[node.segment] + 1) if i not in used or i in composite)
+    frozen = {k: frozenset(v) for k, v in composite.items()}
+    fill = build_filler(node.segment, elements, unconsumed, frozen, node.pairs)
+    computed = tuple(e.index for e in node.elements if e.compute is not None)
+    return CSeg(node, idx, node.segment, matches, soft, elements, unconsumed, frozen, size, fill,
+                not matches and not soft, computed, not computed)
+
+
+def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool = False) -> CBlock:
+    compiled: list[CSeg | CLoop | CHL] = []
+    for idx, node in enumerate(nodes):
+        if skip_first and idx == 0:
+            continue
+        if isinstance(node, SegmentNode):
+            compiled.append(_segment(node, idx, codes))
+        elif isinstance(node, LoopNode):
+            first = node.children[0]
+            assert isinstance(first, SegmentNode)
+            compiled.append(CLoop(node, idx, _segment(first, 0, codes), _block(node.children, codes, True)))
+        else:
+            levels = {c: CLevel(c, lv.list_path, lv.parents, _block(lv.children, codes))
+                      for c, lv in node.levels.items()}
+            top = next(c for c, lv in node.levels.items() if lv.list_path is None)
+            compiled.append(CHL(node, idx, levels, top))
+    block = CBlock(compiled)
+    for c in compiled:
+        sid = c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL"
+        test = c if isinstance(c, CSeg) else c.trigger if isinstance(c, CLoop) else None
+        block.dispatch.setdefault(sid, []).append((c, test))
+    block.required = tuple(c.idx for c in compiled if not isinstance(c, CHL) and c.node.required)
+    return block
+
+
+def compile_spec(spec: MapSpec) -> CBlock:
+    return _block(spec.structure, spec.codes)
+
+
+def placeable_paths(block: CBlock, prefix: str = "") -> set[str]:
+    """Every JSON leaf path (list indexes as ``[]``) the map can write to X12."""
+    out: set[str] = set()
+
+    def seg_paths(c: CSeg, base: str) -> None:
+        for e in c.elements:
+            if e.path is not None:
+                out.add(base + ".".join(e.path))
+        if c.node.pairs:
+            out.update(base + ".".join(p) for p in c.node.pairs.table.values())
+
+    def target(node: SegmentNode | LoopNode, base: str) -> str:
+        if node.list_path:
+            return base + ".".join(node.list_path) + "[]."
+        if node.path:
+            return base + ".".join(node.path) + "."
+        return base
+
+    def walk(b: CBlock, base: str) -> None:
+        for c in b.nodes:
+            if isinstance(c, CSeg):
+                seg_paths(c, target(c.node, base))
+            elif isinstance(c, CLoop):
+                inner = target(c.node, base)
+                seg_paths(c.trigger, inner)
+                walk(c.block, inner)
+            else:
+                bases: dict[str, set[str]] = {c.top: {base}}
+                for code, level in c.levels.items():
+                    if level.list_path is not None:
+                        bases[code] = {p + ".".join(level.list_path) + "[]." for parent in level.parents
+                                       for p in bases[parent]}
+                    for b2 in bases[code]:
+                        walk(level.block, b2)
+
+    walk(block, prefix)
+    return out

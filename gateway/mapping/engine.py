@@ -1,0 +1,184 @@
+"""Public mapping API: load a map, X12 transaction set -> canonical document, canonical document -> X12."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gateway.canonical import MODELS, Document, model_for
+from gateway.errors import MappingError
+from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
+from gateway.mapping.inbound import MappingWarning, Reader
+from gateway.mapping.outbound import Writer
+from gateway.mapping.overrides import load_merged
+from gateway.mapping.spec import MapSpec, parse_map
+from gateway.partners.profile import FUNCTIONAL_IDS, Direction, PartnerProfile
+from gateway.x12 import writer as x12_writer
+from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
+
+SKIPPED_FIELDS = {"envelope", "unmapped", "documentType"}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledMap:
+    """A mapping file ready to run in both directions."""
+
+    spec: MapSpec
+    root: CBlock
+    placeable: frozenset[str]
+
+    @property
+    def transaction_set(self) -> str:
+        return self.spec.transaction_set
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.spec.files
+
+
+def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[str, str] | None = None
+             ) -> CompiledMap:
+    """Load, merge (``extends``), check and compile a mapping file; ConfigError naming file:line on any problem."""
+    data, files = load_merged(Path(path), list(search or []))
+    spec = parse_map(data, model_for, dict(variables or {}), files)
+    root = compile_spec(spec)
+    return CompiledMap(spec, root, frozenset(placeable_paths(root)))
+
+
+def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
+    """The map a partner profile names for one transaction set, with the partner's ``${values}``."""
+    settings = partner.transaction_set(transaction_set)
+    values = dict(partner.x12.values) if partner.x12 else {}
+    compiled = load_map(settings.map, search=[Path(maps_dir) / "mappings"], variables=values)
+    if compiled.transaction_set != transaction_set:
+        raise MappingError(f"partner {partner.id}: map {settings.map} is for {compiled.transaction_set}, "
+                           f"not {transaction_set}")
+    return compiled
+
+
+def _what(partner: PartnerProfile | str, code: str, st02: str | None) -> str:
+    pid = partner if isinstance(partner, str) else partner.id
+    return f"partner {pid}, {code}" + (f" ST02 {st02}" if st02 else "")
+
+
+def _validation_error(what: str, exc: ValidationError) -> MappingError:
+    first = exc.errors()[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return MappingError(f"{what}: field {loc}: {message}{more}" if loc else f"{what}: {message}{more}")
+
+
+def x12_to_canonical(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
+                     mapping: CompiledMap, *, interchange: Interchange | None = None,
+                     group: FunctionalGroup | None = None) -> tuple[Document, list[MappingWarning]]:
+    """Map one transaction set; MappingError (no partial document) when it cannot be mapped."""
+    code = transaction_set.code
+    what = _what(partner, code, transaction_set.control_number)
+    if code != mapping.transaction_set:
+        raise MappingError(f"{what}: map {mapping.files[-1]} is for {mapping.transaction_set}")
+    reader = Reader(mapping.root, what, delimiters.component)
+    data = reader.run(transaction_set.segments)
+    data["unmapped"] = reader.unmapped
+    data["envelope"] = {
+        "partner": partner if isinstance(partner, str) else partner.id,
+        "documentType": code,
+        "x12Version": group.version if group is not None else mapping.version,
+        "transactionSetControlNumber": transaction_set.control_number,
+    }
+    if group is not None:
+        data["envelope"]["groupControlNumber"] = group.control_number
+    if interchange is not None:
+        data["envelope"].update(interchangeControlNumber=interchange.control_number,
+                                interchangeSender=":".join(interchange.sender),
+                                interchangeReceiver=":".join(interchange.receiver))
+    try:
+        document = mapping.spec.model.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(what, exc) from None
+    assert isinstance(document, Document)
+    return document, reader.warnings
+
+
+def _leaves(obj: Any, prefix: str, pattern: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if not prefix and key in SKIPPED_FIELDS:
+                continue
+            _leaves(value, f"{prefix}{key}.", f"{pattern}{key}.", out)
+    elif isinstance(obj, list):
+        for n, item in enumerate(obj):
+            _leaves(item, f"{prefix[:-1]}[{n}].", f"{pattern[:-1]}[].", out)
+    elif obj is not None:
+        out.append((prefix[:-1], pattern[:-1]))
+
+
+def to_dict(document: Document) -> dict[str, Any]:
+    """The JSON form of a canonical document: camelCase, ISO dates, decimals as strings, no nulls/empty lists."""
+    data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return _prune(data, top=True)
+
+
+def _prune(obj: Any, top: bool = False) -> Any:
+    if isinstance(obj, dict):
+        return {k: _prune(v) for k, v in obj.items() if not (v == [] and not (top and k == "unmapped"))}
+    if isinstance(obj, list):
+        return [_prune(v) for v in obj]
+    return obj
+
+
+def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfile | str, mapping: CompiledMap,
+                     delimiters: Delimiters | None = None) -> list[Segment]:
+    """Body segments (no ST/SE) for one canonical document; MappingError naming the field that cannot be placed."""
+    code = mapping.transaction_set
+    what = _what(partner, code, None)
+    model = MODELS[code]
+    try:
+        doc = document if isinstance(document, model) else model.model_validate(
+            document.model_dump(by_alias=True) if isinstance(document, Document) else document)
+    except ValidationError as exc:
+        raise _validation_error(what, exc) from None
+    data = doc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    leaves: list[tuple[str, str]] = []
+    _leaves(data, "", "", leaves)
+    for concrete, pattern in leaves:
+        if pattern not in mapping.placeable:
+            raise MappingError(f"{what}: field {concrete} has no place in map {mapping.files[-1]} "
+                               f"(add it to the map or leave it out)")
+    if delimiters is None:
+        delimiters = partner.delimiters(mapping.version[:5]) if isinstance(partner, PartnerProfile) else Delimiters()
+    return Writer(mapping.root, what, delimiters.component, data).run()
+
+
+def envelope(partner: PartnerProfile, mapping: CompiledMap, bodies: list[list[Segment]], *, isa13: int, gs06: int,
+             st02_start: int, when: datetime, version: str | None = None) -> bytes:
+    """One interchange with one group holding a set per body, with the caller's control numbers, as bytes.
+
+    Sender and receiver follow the set's direction in the profile (an inbound 850 comes from the partner, which is
+    what simulators and tests need); GS08 is the profile's version for the set unless ``version`` is given.
+    """
+    if partner.x12 is None:
+        raise MappingError(f"partner {partner.id} has no x12 section")
+    x = partner.x12
+    settings = partner.transaction_set(mapping.transaction_set)
+    reference = settings.implementation_reference if version is None else None
+    version = version or settings.version
+    isa12 = version[:5]
+    delimiters = partner.delimiters(isa12)
+    ours, theirs = (x.our_qualifier, x.our_id), (x.their_qualifier, x.their_id)
+    gs_ours, gs_theirs = x.our_gs_id, x.their_gs_id
+    if settings.direction is Direction.INBOUND:
+        ours, theirs, gs_ours, gs_theirs = theirs, ours, gs_theirs, gs_ours
+    sets = [x12_writer.transaction_set(mapping.transaction_set, str(st02_start + n).zfill(4), body, reference)
+            for n, body in enumerate(bodies)]
+    group = x12_writer.GroupSpec(FUNCTIONAL_IDS[mapping.transaction_set], gs_ours, gs_theirs, gs06, version, sets)
+    ic = x12_writer.build_interchange(ours, theirs, isa12, [group], isa13, delimiters, when, usage=x.usage)
+    return x12_writer.serialize(ic, delimiters)

@@ -1,0 +1,245 @@
+"""X12 body segments -> canonical JSON dict, driven by a compiled map; what it does not consume is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from gateway.errors import MappingError
+from gateway.mapping.compiled import CHL, CBlock, CLoop, CSeg
+from gateway.mapping.spec import ElementSpec
+from gateway.x12.model import Segment
+
+
+@dataclass(frozen=True, slots=True)
+class MappingWarning:
+    """Something the map did not consume or could not translate; the data is kept in ``unmapped`` or as is."""
+
+    message: str
+    segment_position: int | None = None
+    segment_id: str | None = None
+    element: str | None = None
+
+    def __str__(self) -> str:
+        where = f"segment {self.segment_position} {self.segment_id}" if self.segment_position else ""
+        if self.element:
+            where += f", {self.element}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class _Frame:
+    __slots__ = ("block", "obj", "seen", "discard")
+
+    def __init__(self, block: CBlock, obj: dict[str, Any], discard: bool = False) -> None:
+        self.block = block
+        self.obj = obj
+        self.seen: set[int] = set()
+        self.discard = discard
+
+
+def _target(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    for key in path:
+        obj = obj.setdefault(key, {})
+    return obj
+
+
+def _append(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    parent = _target(obj, path[:-1])
+    new: dict[str, Any] = {}
+    parent.setdefault(path[-1], []).append(new)
+    return new
+
+
+def _matches(c: CSeg, el: list[str]) -> bool:
+    n = len(el)
+    for index, const in c.matches:
+        if (el[index] if index < n else "") != const:
+            return False
+    return all(not (index < n and el[index] and el[index] != const) for index, const in c.soft)
+
+
+class Reader:
+    """One run over one transaction set body."""
+
+    def __init__(self, root: CBlock, what: str, component: str) -> None:
+        self.root = root
+        self.what = what  # e.g. "partner amazon, 850 ST02 0001"
+        self.component = component
+        self.doc: dict[str, Any] = {}
+        self.unmapped: list[dict[str, Any]] = []
+        self.warnings: list[MappingWarning] = []
+        self.hl: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.counts: list[tuple[CSeg, int, list[str]]] = []
+
+    def fail(self, message: str, pos: int, seg: str, element: str | None = None) -> MappingError:
+        where = f"segment {pos} {seg}" + (f", {element}" if element else "")
+        return MappingError(f"{self.what}, {where}: {message}")
+
+    def keep(self, pos: int, seg: Segment, why: str) -> None:
+        text = "*".join(seg.elements)
+        self.unmapped.append({"segmentPosition": pos, "segmentId": seg.elements[0], "value": text})
+        self.warnings.append(MappingWarning(why, pos, seg.elements[0]))
+
+    def run(self, segments: list[Segment]) -> dict[str, Any]:
+        stack = [_Frame(self.root, self.doc)]
+        for pos, seg in enumerate(segments, start=2):  # ST is position 1
+            el = seg.elements
+            sid = el[0]
+            depth = len(stack) - 1
+            hit: CSeg | CLoop | CHL | None = None
+            while depth >= 0:
+                frame = stack[depth]
+                if frame.discard and sid not in frame.block.dispatch:
+                    break
+                for cand, test in frame.block.dispatch.get(sid, ()):
+                    if test is None or test.always or _matches(test, el):
+                        hit = cand
+                        break
+                if hit is not None:
+                    break
+                depth -= 1
+            if hit is None:
+                if depth >= 0:  # inside a discarded loop instance
+                    self.keep(pos, seg, "inside a repeated loop the map reads once")
+                else:
+                    self.keep(pos, seg, "segment not consumed by the map")
+                continue
+            if depth + 1 < len(stack):
+                for popped in stack[depth + 1:]:
+                    self.check_required(popped, pos, sid)
+                del stack[depth + 1:]
+            frame = stack[depth]
+            if isinstance(hit, CSeg):
+                if hit.node.list_path:
+                    target = _append(frame.obj, hit.node.list_path)
+                    if hit.plain:
+                        hit.fill(target, el, len(el), self, pos)
+                    else:
+                        self.fill(hit, target, el, pos, seg)
+                elif hit.idx in frame.seen:
+                    self.keep(pos, seg, f"{hit.node.key} appears again; the map reads it once here")
+                else:
+                    frame.seen.add(hit.idx)
+                    self.fill(hit, _target(frame.obj, hit.node.path), el, pos, seg)
+            elif isinstance(hit, CLoop):
+                node = hit.node
+                if node.list_path:
+                    obj = _append(frame.obj, node.list_path)
+                elif hit.idx in frame.seen:
+                    self.keep(pos, seg, f"loop {node.key} appears again; the map reads it once here")
+                    stack.append(_Frame(hit.block, {}, discard=True))
+                    continue
+                else:
+                    obj = _target(frame.obj, node.path)
+                frame.seen.add(hit.idx)
+                self.fill(hit.trigger, obj, el, pos, seg)
+                stack.append(_Frame(hit.block, obj))
+            else:
+                frame.seen.add(hit.idx)
+                stack.append(self.hl_level(hit, el, pos, seg))
+        for frame in reversed(stack):
+            self.check_required(frame, len(segments) + 2, "SE")
+        self.check_counts()
+        return self.doc
+
+    def hl_level(self, hl: CHL, el: list[str], pos: int, seg: Segment) -> _Frame:
+        n = len(el)
+        hl_id, parent_id, code = (el[1] if n > 1 else ""), (el[2] if n > 2 else ""), (el[3] if n > 3 else "")
+        level = hl.levels.get(code)
+        if not hl_id or hl_id in self.hl:
+            raise self.fail(f"HL01 {hl_id!r} is empty or used twice", pos, "HL", "HL01")
+        if level is None:
+            self.keep(pos, seg, f"HL level code {code!r} is not in the map (levels: {', '.join(hl.levels)})")
+            return _Frame(CBlock([]), {}, discard=True)
+        if level.list_path is None:
+            if parent_id:
+                raise self.fail(f"top level {code} must not have a parent (HL02 {parent_id!r})", pos, "HL", "HL02")
+            obj = self.doc
+        else:
+            parent = self.hl.get(parent_id)
+            if parent is None:
+                raise self.fail(f"HL02 parent {parent_id!r} is not an earlier HL01", pos, "HL", "HL02")
+            if parent[0] not in level.parents:
+                raise self.fail(f"level {code} under {parent[0]} is not in the map (allowed parents: "
+                                f"{', '.join(level.parents)})", pos, "HL", "HL03")
+            obj = _append(parent[1], level.list_path)
+        self.hl[hl_id] = (code, obj)
+        return _Frame(level.block, obj)
+
+    def check_required(self, frame: _Frame, pos: int, sid: str) -> None:
+        for idx in frame.block.required:
+            if idx not in frame.seen:
+                node = next(c for c in frame.block.nodes if c.idx == idx)
+                key = node.node.key
+                raise MappingError(f"{self.what}: required segment {key} is missing (before segment {pos} {sid}); "
+                                   f"map {node.node.file}:{node.node.line}")
+
+    def fill(self, c: CSeg, obj: dict[str, Any], el: list[str], pos: int, seg: Segment) -> None:
+        n = len(el)
+        c.fill(obj, el, n, self, pos)
+        if c.computed:
+            self.counts.append((c, pos, el))
+
+    def pair_miss(self, seg: str, q: int, qualifier: str, value: str, pos: int) -> None:
+        """A qualifier/value pair whose qualifier the map does not know: kept in unmapped."""
+        ref = f"{seg}{q:02d}"
+        text = f"{qualifier}*{value}"
+        self.unmapped.append({"segmentPosition": pos, "segmentId": seg, "element": ref, "value": text})
+        self.warnings.append(MappingWarning(f"qualifier {qualifier!r} is not in the map; kept in unmapped", pos, seg,
+                                            ref))
+
+    def code_miss(self, spec: ElementSpec, seg: str, value: str, pos: int) -> str:
+        """An X12 code outside the map's table: kept as is, with a warning."""
+        self.warnings.append(MappingWarning(f"code {value!r} is not in table {spec.codes}; kept as is", pos, seg,
+                                            spec.ref))
+        return value
+
+    def leftover(self, seg: str, index: int, value: str, pos: int, comps: frozenset[int] | None) -> None:
+        """A non-empty element the map does not read (or unread components of a composite): kept in unmapped."""
+        if comps is not None:
+            parts = value.split(self.component)
+            if not any(p and k + 1 not in comps for k, p in enumerate(parts)):
+                return
+        ref = f"{seg}{index:02d}"
+        self.unmapped.append({"segmentPosition": pos, "segmentId": seg, "element": ref, "value": value})
+        self.warnings.append(MappingWarning("element not consumed by the map; kept in unmapped", pos, seg, ref))
+
+    def check_counts(self) -> None:
+        """Computed elements read back (CTT01 ...) must agree with the document, else a warning."""
+        for c, pos, el in self.counts:
+            for e in c.elements:
+                if e.spec.compute is None or e.index >= len(el) or not el[e.index]:
+                    continue
+                func, arg = e.spec.compute
+                if func == "count":
+                    expected = str(len(list(walk(self.doc, arg.split(".")))))
+                elif func == "sum":
+                    try:
+                        total = sum((Decimal(str(v)) for v in walk(self.doc, arg.split("."))), start=Decimal(0))
+                    except ArithmeticError:
+                        continue
+                    expected = format(total.normalize(), "f")
+                    if Decimal(el[e.index]) == total:
+                        continue
+                else:
+                    continue
+                if el[e.index] != expected:
+                    self.warnings.append(MappingWarning(
+                        f"{e.spec.ref} says {el[e.index]} but the document has {expected} ({func}({arg}))",
+                        pos, c.seg, e.spec.ref))
+
+
+def walk(obj: Any, path: list[str]) -> list[Any]:
+    """Values at ``path`` below ``obj``, lists flattened (count of a list path counts its items)."""
+    current = [obj]
+    for key in path:
+        nxt: list[Any] = []
+        for item in current:
+            value = item.get(key) if isinstance(item, dict) else None
+            if isinstance(value, list):
+                nxt.extend(value)
+            elif value is not None:
+                nxt.append(value)
+        current = nxt
+    return current

@@ -1,0 +1,160 @@
+"""Canonical JSON dict -> X12 body segments, driven by the same compiled map (computed values filled here)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from gateway.errors import MappingError
+from gateway.mapping.compiled import CHL, CBlock, CLoop, CSeg
+from gateway.mapping.convert import format_number
+from gateway.mapping.inbound import walk
+from gateway.x12.model import Segment
+
+
+def _get(obj: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+        if obj is None:
+            return None
+    return obj
+
+
+class Writer:
+    def __init__(self, root: CBlock, what: str, component: str, doc: dict[str, Any]) -> None:
+        self.root = root
+        self.what = what
+        self.component = component
+        self.doc = doc
+        self.out: list[Segment] = []
+        self.hl_counter = 0
+
+    def fail(self, message: str, field: str) -> MappingError:
+        return MappingError(f"{self.what}: field {field}: {message}")
+
+    def run(self) -> list[Segment]:
+        self.block(self.root, self.doc, "")
+        return self.out
+
+    def block(self, block: CBlock, obj: dict[str, Any], where: str) -> None:
+        for c in block.nodes:
+            if isinstance(c, CHL):
+                self.hierarchy(c, c.top, obj, None, where)
+                continue
+            node = c.node
+            if node.when is not None and _get(obj, node.when) in (None, "", []):
+                continue
+            if node.list_path is not None:
+                items = _get(obj, node.list_path) or []
+                base = ".".join(node.list_path)
+                for n, item in enumerate(items):
+                    self.instance(c, item, f"{where}{base}[{n}].", force=True)
+            else:
+                target = _get(obj, node.path) if node.path else obj
+                if target is None:
+                    if node.required:
+                        raise self.fail("is required by the map but missing", where + ".".join(node.path))
+                    continue
+                sub = where + "".join(f"{p}." for p in node.path)
+                self.instance(c, target, sub, force=node.required or isinstance(c, CLoop))
+
+    def instance(self, c: CSeg | CLoop, obj: dict[str, Any], where: str, force: bool) -> None:
+        if isinstance(c, CSeg):
+            self.segment(c, obj, where, force)
+        else:
+            if self.segment(c.trigger, obj, where, force):
+                self.block(c.block, obj, where)
+
+    def segment(self, c: CSeg, obj: dict[str, Any], where: str, force: bool) -> bool:
+        el = [""] * (c.size + 1)
+        el[0] = c.seg
+        filled = False
+        comps: dict[int, list[str]] = {}
+        for e in c.elements:
+            spec = e.spec
+            if spec.when is not None and _get(obj, spec.when) in (None, ""):
+                continue
+            if e.path is not None:
+                value = _get(obj, e.path)
+                if value is None or value == "":
+                    if spec.default is None:
+                        continue
+                    text = spec.default
+                else:
+                    filled = True
+                    if e.reverse is not None:
+                        code = e.reverse.get(str(value))
+                        if code is None:
+                            if str(value) in (e.codes or {}):
+                                code = str(value)  # already an X12 code (kept as is on input)
+                            else:
+                                raise self.fail(f"value {value!r} is not in code table {spec.codes} "
+                                                f"(known: {', '.join(sorted(e.reverse))})",
+                                                where + ".".join(e.path))
+                        text = code
+                    else:
+                        try:
+                            text = e.to_x12(value)
+                        except (ValueError, ArithmeticError) as exc:
+                            raise self.fail(str(exc), where + ".".join(e.path)) from None
+            elif spec.const is not None:
+                text = spec.const
+            else:
+                text = self.compute(spec.compute)  # type: ignore[arg-type]
+                filled = True  # a computed element (CTT01 ...) is always written
+            if e.component is not None:
+                parts = comps.setdefault(e.index, [])
+                parts.extend([""] * (e.component - len(parts)))
+                parts[e.component - 1] = text
+            else:
+                el[e.index] = text
+        pairs = c.node.pairs
+        if pairs is not None:
+            slots = list(pairs.qualifiers)
+            for qual, path in pairs.table.items():
+                value = _get(obj, path)
+                if value is None or value == "":
+                    continue
+                if not slots:
+                    raise self.fail(f"no free {c.seg} qualifier element left for {qual}", where + ".".join(path))
+                q = slots.pop(0)
+                el[q], el[q + 1] = qual, str(value)
+                filled = True
+        if not (filled or force):
+            return False
+        for index, parts in comps.items():
+            while parts and parts[-1] == "":
+                parts.pop()
+            el[index] = self.component.join(parts)
+        while len(el) > 1 and el[-1] == "":
+            el.pop()
+        self.out.append(Segment(el))
+        return True
+
+    def compute(self, compute: tuple[str, str]) -> str:
+        func, arg = compute
+        if func == "segments":
+            return str(sum(1 for s in self.out if s.elements[0] == arg))
+        values = walk(self.doc, arg.split("."))
+        if func == "count":
+            return str(len(values))
+        return format_number(sum((Decimal(str(v)) for v in values), start=Decimal(0)))
+
+    def hierarchy(self, hl: CHL, code: str, obj: dict[str, Any], parent: int | None, where: str) -> None:
+        self.hl_counter += 1
+        number = self.hl_counter
+        level = hl.levels[code]
+        children = [(c, lv) for c, lv in hl.levels.items() if code in lv.parents and lv.list_path is not None]
+        has_children = any(_get(obj, lv.list_path) for _, lv in children)  # type: ignore[arg-type]
+        el = ["HL", str(number), "" if parent is None else str(parent), code]
+        if hl.node.child_code:
+            el.append("1" if has_children else "0")
+        self.out.append(Segment(el))
+        self.block(level.block, obj, where)
+        for child_code, lv in children:
+            assert lv.list_path is not None
+            base = ".".join(lv.list_path)
+            for n, item in enumerate(_get(obj, lv.list_path) or []):
+                self.hierarchy(hl, child_code, item, number, f"{where}{base}[{n}].")

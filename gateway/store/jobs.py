@@ -1,0 +1,192 @@
+"""The job queue (outbox): enqueue with a dedupe key, claim with a lease, complete, retry with backoff, dead-letter.
+
+Claims use SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers on several machines never take
+the same job; on SQLite every transaction is BEGIN IMMEDIATE (one writer at a time), which gives the same result
+for the threads of one process.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from gateway.errors import NotFoundError, StoreError
+from gateway.store.columns import new_id, utc_now
+from gateway.store.enums import JobStatus
+from gateway.store.models_ops import Job
+
+CLAIMABLE = (JobStatus.PENDING, JobStatus.FAILED)
+
+
+def backoff_delay(
+    failures: int, *, base: float = 10.0, cap: float = 3600.0, rng: random.Random | None = None
+) -> timedelta:
+    """Exponential backoff with jitter: a random delay in [ceiling/2, ceiling], ceiling = base * 2^(failures-1)."""
+    ceiling = min(cap, base * 2 ** max(failures - 1, 0))
+    return timedelta(seconds=ceiling * (rng or random).uniform(0.5, 1.0))
+
+
+def enqueue_job(
+    session: Session,
+    kind: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    subject_id: str | None = None,
+    dedupe_key: str | None = None,
+    run_after: datetime | None = None,
+    max_attempts: int = 8,
+) -> tuple[Job, bool]:
+    """Queue a job in the caller's transaction; the same ``dedupe_key`` again returns (existing, False)."""
+    now = utc_now()
+    values: dict[str, Any] = {
+        "id": new_id(), "kind": str(kind), "subject_id": subject_id, "payload": payload or {},
+        "status": JobStatus.PENDING.value, "attempts": 0, "max_attempts": max_attempts,
+        "run_after": run_after or now, "dedupe_key": dedupe_key, "created_at": now, "updated_at": now,
+    }
+    if dedupe_key is None:
+        job = Job(**values)
+        session.add(job)
+        session.flush()
+        return job, True
+    table: Any = Job.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    )
+    created = session.execute(statement).scalar_one_or_none() is not None
+    job = session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
+    return job, created
+
+
+def reclaim_expired(session: Session, now: datetime | None = None) -> int:
+    """Running jobs whose lease ran out (the worker died): count the attempt, then retry or dead-letter."""
+    now = now or utc_now()
+    query = select(Job).where(Job.status == JobStatus.RUNNING, col(Job.locked_until) < now)
+    count = 0
+    for job in session.exec(query.with_for_update(skip_locked=True)):
+        job.attempts += 1
+        job.last_error = f"lease of {job.locked_by} expired at {job.locked_until}"
+        job.status = JobStatus.DEAD if job.attempts >= job.max_attempts else JobStatus.FAILED
+        job.run_after = now
+        job.locked_by, job.locked_until, job.updated_at = None, None, now
+        session.add(job)
+        count += 1
+    session.flush()
+    return count
+
+
+def claim_jobs(
+    session: Session,
+    kinds: Sequence[str] | None,
+    worker_id: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> list[Job]:
+    """Take up to ``limit`` due jobs (oldest due first) for ``worker_id`` until ``now + lease``; commit promptly."""
+    now = now or utc_now()
+    query = select(Job).where(col(Job.status).in_(CLAIMABLE), col(Job.run_after) <= now)
+    if kinds:
+        query = query.where(col(Job.kind).in_([str(k) for k in kinds]))
+    query = query.order_by(col(Job.run_after), col(Job.id)).limit(limit).with_for_update(skip_locked=True)
+    jobs = list(session.exec(query))
+    for job in jobs:
+        job.status = JobStatus.RUNNING
+        job.locked_by = worker_id
+        job.locked_until = now + lease
+        job.updated_at = now
+        session.add(job)
+    session.flush()
+    return jobs
+
+
+def _owned(session: Session, job_id: str, worker_id: str) -> Job:
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None:
+        raise NotFoundError(f"no job {job_id!r}")
+    if job.status is not JobStatus.RUNNING or job.locked_by != worker_id:
+        raise StoreError(f"job {job_id} ({job.kind}) is not held by {worker_id} (status {job.status}, "
+                         f"held by {job.locked_by}): its lease expired and it was reclaimed")
+    return job
+
+
+def complete_job(session: Session, job_id: str, worker_id: str) -> Job:
+    job = _owned(session, job_id, worker_id)
+    job.status, job.locked_by, job.locked_until, job.updated_at = JobStatus.DONE, None, None, utc_now()
+    session.add(job)
+    session.flush()
+    return job
+
+
+def fail_job(
+    session: Session,
+    job_id: str,
+    worker_id: str,
+    error: str,
+    *,
+    retry_at: datetime | None = None,
+    permanent: bool = False,
+    counts_as_failure: bool = True,
+    now: datetime | None = None,
+) -> Job:
+    """Record a failed run: dead when permanent or out of attempts, else retried at ``retry_at`` (default backoff).
+
+    ``counts_as_failure=False`` is for a handler that is only waiting (an async MDN): no attempt is used up.
+    """
+    now = now or utc_now()
+    job = _owned(session, job_id, worker_id)
+    if counts_as_failure:
+        job.attempts += 1
+    job.last_error = error
+    job.locked_by, job.locked_until, job.updated_at = None, None, now
+    if permanent or job.attempts >= job.max_attempts:
+        job.status = JobStatus.DEAD
+    else:
+        job.status = JobStatus.FAILED if counts_as_failure else JobStatus.PENDING
+        job.run_after = retry_at or now + backoff_delay(job.attempts)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def retry_job(session: Session, job_id: str, now: datetime | None = None) -> Job:
+    """An analyst's retry of a dead or failed job: due at once with a fresh attempt budget."""
+    job = get_job(session, job_id)
+    if job.status in (JobStatus.RUNNING, JobStatus.DONE):
+        raise StoreError(f"job {job_id} is {job.status}; only failed or dead jobs can be retried")
+    now = now or utc_now()
+    job.status, job.attempts, job.run_after, job.updated_at = JobStatus.PENDING, 0, now, now
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: str) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFoundError(f"no job {job_id!r}")
+    return job
+
+
+def list_jobs(
+    session: Session, *, status: JobStatus | None = None, kind: str | None = None, limit: int = 100
+) -> list[Job]:
+    query = select(Job)
+    if status is not None:
+        query = query.where(Job.status == status)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    return list(session.exec(query.order_by(col(Job.created_at).desc(), col(Job.id).desc()).limit(limit)))
+
+
+def count_jobs(session: Session) -> dict[JobStatus, int]:
+    from sqlalchemy import func
+
+    rows = session.exec(select(Job.status, func.count()).group_by(Job.status))
+    return {JobStatus(status): int(n) for status, n in rows}

@@ -1,0 +1,1 @@
+"""Pure X12 core: model, reader, writer, grammar, validation and acknowledgements."""

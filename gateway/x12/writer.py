@@ -1,0 +1,173 @@
+"""X12 writer: interchanges to bytes with exactly the caller's delimiters, terminator and line break."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gateway.errors import X12WriteError
+from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
+
+# ISA01..ISA16 fixed widths; a value is padded (IDs with spaces, ISA13 with zeros) or refused when too long.
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+_ZERO_PADDED = {13}
+
+
+@dataclass(slots=True)
+class GroupSpec:
+    """One functional group to write: GS01..GS03, GS06, GS08 and its transaction sets."""
+
+    functional_id: str  # GS01, e.g. "PO"
+    sender_id: str  # GS02
+    receiver_id: str  # GS03
+    control_number: int | str  # GS06
+    version: str  # GS08, e.g. "004010" or "005010"
+    transaction_sets: list[TransactionSet] = field(default_factory=list)
+    agency: str = "X"  # GS07
+
+
+def transaction_set(code: str, control_number: str, body: Sequence[Sequence[str] | Segment],
+                    implementation_reference: str | None = None) -> TransactionSet:
+    """Build ST + body + SE (SE01 computed again when written)."""
+    st = ["ST", code, control_number] + ([implementation_reference] if implementation_reference else [])
+    segments = [s if isinstance(s, Segment) else Segment(list(s)) for s in body]
+    trailer = Segment(["SE", str(len(segments) + 2), control_number])
+    return TransactionSet(header=Segment(st), segments=segments, trailer=trailer)
+
+
+def build_interchange(
+    sender: tuple[str, str],
+    receiver: tuple[str, str],
+    version: str,
+    groups: Sequence[GroupSpec],
+    control_number: int | str,
+    delimiters: Delimiters,
+    when: datetime,
+    *,
+    usage: str = "P",
+    ack_requested: bool = False,
+    ta1: Sequence[Segment] = (),
+    authorization: tuple[str, str] = ("00", ""),
+    security: tuple[str, str] = ("00", ""),
+) -> Interchange:
+    """An interchange with the caller's control numbers (ISA13, GS06; ST02 inside each set) and date/time."""
+    if version >= "00501" and delimiters.repetition is None:
+        raise X12WriteError(f"ISA12 {version} needs a repetition separator (ISA11) in the delimiters")
+    isa11 = delimiters.repetition if version >= "00501" and delimiters.repetition else "U"
+    isa = Segment([
+        "ISA", authorization[0], authorization[1], security[0], security[1], sender[0], sender[1],
+        receiver[0], receiver[1], when.strftime("%y%m%d"), when.strftime("%H%M"), isa11, version,
+        _isa13(control_number), "1" if ack_requested else "0", usage, delimiters.component,
+    ])
+    out_groups = []
+    for spec in groups:
+        gs = Segment(["GS", spec.functional_id, spec.sender_id, spec.receiver_id, when.strftime("%Y%m%d"),
+                      when.strftime("%H%M"), str(spec.control_number), spec.agency, spec.version])
+        out_groups.append(FunctionalGroup(header=gs, transaction_sets=list(spec.transaction_sets),
+                                          trailer=Segment(["GE", str(len(spec.transaction_sets)),
+                                                           str(spec.control_number)])))
+    trailer = Segment(["IEA", str(len(out_groups)), _isa13(control_number)])
+    return Interchange(header=isa, delimiters=delimiters, groups=out_groups, trailer=trailer, ta1=list(ta1))
+
+
+def _isa13(value: int | str) -> str:
+    text = str(value)
+    if not text.isdigit() or len(text) > 9:
+        raise X12WriteError(f"ISA13 must be 1-9 digits, got {text!r}")
+    return text.zfill(9)
+
+
+class _Out:
+    def __init__(self, delimiters: Delimiters, encoding: str) -> None:
+        self.d = delimiters
+        self.encoding = encoding
+        self.parts: list[str] = []
+        self.end = delimiters.segment + delimiters.suffix
+        self.forbidden = {delimiters.element, delimiters.segment}
+        if self.d.suffix:
+            self.forbidden.update(self.d.suffix)
+
+    def check(self, elements: Sequence[str], where: str, *, allow_component: bool = True) -> None:
+        for index, value in enumerate(elements):
+            for ch in self.forbidden:
+                if ch in value:
+                    raise X12WriteError(
+                        f"{where}: {_element_name(elements, index)} contains the delimiter {ch!r}: {value!r}")
+            if not allow_component and index and self.d.component in value:
+                raise X12WriteError(f"{where}: {_element_name(elements, index)} contains the component "
+                                    f"separator {self.d.component!r}: {value!r}")
+
+    def segment(self, seg: Segment, where: str) -> None:
+        elements = seg.elements
+        if not elements or not elements[0]:
+            raise X12WriteError(f"{where}: segment without an ID")
+        self.check(elements, where)
+        self.parts.append(self.d.element.join(elements).rstrip(self.d.element) + self.end)
+
+    def to_bytes(self) -> bytes:
+        text = "".join(self.parts)
+        try:
+            return text.encode(self.encoding)
+        except UnicodeEncodeError as exc:
+            raise X12WriteError(f"character {text[exc.start]!r} cannot be written as {self.encoding} "
+                                f"(output character {exc.start})") from exc
+
+
+def _element_name(elements: Sequence[str], index: int) -> str:
+    return f"{elements[0]}{index:02d}" if index else "segment ID"
+
+
+def serialize(interchange: Interchange, delimiters: Delimiters | None = None, *, recompute: bool = True,
+              encoding: str = "latin-1") -> bytes:
+    """Bytes of one interchange; with ``recompute`` SE01/SE02, GE01/GE02 and IEA01/IEA02 follow the content."""
+    d = delimiters or interchange.delimiters
+    out = _Out(d, encoding)
+    out.parts.append(_isa_text(interchange, d, out))
+    for ta1 in interchange.ta1:
+        out.segment(ta1, "TA1")
+    for gi, group in enumerate(interchange.groups, 1):
+        out.segment(group.header, f"group {gi} GS")
+        for ti, tset in enumerate(group.transaction_sets, 1):
+            _write_set(out, tset, f"group {group.control_number} set {ti}", recompute)
+        if recompute:
+            out.segment(Segment(["GE", str(len(group.transaction_sets)), group.control_number]), "GE")
+        elif group.trailer is not None:
+            out.segment(group.trailer, "GE")
+    if recompute:
+        out.segment(Segment(["IEA", str(len(interchange.groups)), interchange.control_number]), "IEA")
+    elif interchange.trailer is not None:
+        out.segment(interchange.trailer, "IEA")
+    return out.to_bytes()
+
+
+def serialize_all(interchanges: Sequence[Interchange], **kwargs: object) -> bytes:
+    """Several interchanges one after the other, each with its own delimiters."""
+    return b"".join(serialize(ic, **kwargs) for ic in interchanges)  # type: ignore[arg-type]
+
+
+def _write_set(out: _Out, tset: TransactionSet, where: str, recompute: bool) -> None:
+    out.segment(tset.header, f"{where} ST")
+    for i, seg in enumerate(tset.segments, 2):
+        out.segment(seg, f"ST02 {tset.control_number} segment {i} {seg.id}")
+    if recompute:
+        out.segment(Segment(["SE", str(len(tset.segments) + 2), tset.control_number]), f"{where} SE")
+    elif tset.trailer is not None:
+        out.segment(tset.trailer, f"{where} SE")
+
+
+def _isa_text(interchange: Interchange, d: Delimiters, out: _Out) -> str:
+    fields = list(interchange.header.elements[1:17])
+    if len(fields) != 16:
+        raise X12WriteError(f"ISA has {len(fields)} elements, expected 16")
+    fields[10] = d.repetition if d.repetition is not None and fields[11] >= "00501" else fields[10]
+    fields[15] = d.component
+    padded = []
+    for i, (value, width) in enumerate(zip(fields, ISA_WIDTHS, strict=True), 1):
+        if len(value) > width:
+            raise X12WriteError(f"ISA{i:02d} {value!r} is longer than its fixed width {width}")
+        padded.append(value.zfill(width) if i in _ZERO_PADDED else value.ljust(width))
+    out.check(["ISA", *padded[:15]], "ISA", allow_component=False)
+    if len({d.element, d.component, d.segment, d.repetition or d.element}) != 3 + (d.repetition is not None):
+        raise X12WriteError(f"delimiters must all differ: {d!r}")
+    return d.element.join(["ISA", *padded]) + out.end
