@@ -155,3 +155,7 @@ class DeliveryError(AcornError):
 
 class StateConflictError(AcornError):
     """The object is not in a state that allows the requested action (e.g. resending a delivered AS2 message)."""
+
+
+class PermanentJobError(AcornError):
+    """Raised by a pipeline step when retrying cannot help; its job goes straight to the dead-letter state."""

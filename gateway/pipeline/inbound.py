@@ -10,12 +10,11 @@ import json
 import logging
 from collections.abc import Sequence
 
-from gateway.errors import AcornError, X12ReadError
+from gateway.errors import AcornError, PermanentJobError, X12ReadError
 from gateway.pipeline import acks
 from gateway.pipeline.ports import ControlNumbers, DocumentRecord, InboundPayload, NewDocument, PartnerView
 from gateway.pipeline.runtime import Runtime
 from gateway.pipeline.statuses import Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, PipelineJob, Stage
-from gateway.worker.registry import PermanentJobError
 from gateway.x12.issues import Issue, Level, Severity
 from gateway.x12.model import FunctionalGroup, Interchange, TransactionSet
 

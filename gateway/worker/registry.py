@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from gateway.errors import ConfigError, GrammarError, MappingError, NotFoundError, X12ReadError
+from gateway.errors import ConfigError, GrammarError, MappingError, NotFoundError, PermanentJobError, X12ReadError
+
 
 
 class Job(Protocol):
@@ -37,10 +38,6 @@ class JobContext:
 
 Handler = Callable[[JobContext, Job], None]
 DeadHook = Callable[[JobContext, Job, str], None]  # called when a job of that kind becomes a dead letter
-
-
-class PermanentJobError(Exception):
-    """Raised by a handler when retrying cannot help; the job goes straight to the dead-letter state."""
 
 
 class RetryLater(Exception):  # noqa: N818 - a signal, not an error
