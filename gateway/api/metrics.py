@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gateway.store import Session, stats
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_WINDOW = timedelta(hours=24)  # latency quantiles cover messages sent in this window
+QUANTILES = (0.5, 0.9, 0.99, 1.0)
 
 
-@dataclass(frozen=True, slots=True)
-class MessageCount:
-    """How many documents share one partner/type/direction/status."""
-
-    partner: str
-    document_type: str
-    direction: str
-    status: str
-    count: int
+MessageCount = stats.DocumentCount  # one partner/type/direction/status count, as the store reports it
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +31,16 @@ class CertificateExpiry:
     days: float
 
 
+@dataclass(frozen=True, slots=True)
+class LatencySummary:
+    """Quantiles (1.0 is the maximum) of one partner's MDN or 997/999 latency over ``LATENCY_WINDOW``."""
+
+    kind: str  # "mdn" or "functional_ack"
+    partner: str
+    count: int
+    quantiles: dict[float, float]
+
+
 @dataclass(slots=True)
 class MetricsSnapshot:
     """Everything one scrape reports, read from the store and partner registry."""
@@ -41,6 +49,46 @@ class MetricsSnapshot:
     queue_depth: dict[str, int] = field(default_factory=dict)
     oldest_pending_seconds: dict[str, float] = field(default_factory=dict)
     certificates: list[CertificateExpiry] = field(default_factory=list)
+    latencies: list[LatencySummary] = field(default_factory=list)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile of sorted ``values`` (q=1.0 is the maximum)."""
+    rank = max(1, math.ceil(q * len(values)))
+    return values[min(rank, len(values)) - 1]
+
+
+def summarise(kind: str, samples: Iterable[stats.Latency]) -> list[LatencySummary]:
+    """Per-partner quantiles of latency samples."""
+    by_partner: dict[str, list[float]] = {}
+    for sample in samples:
+        by_partner.setdefault(sample.partner, []).append(sample.seconds)
+    out = []
+    for partner, values in sorted(by_partner.items()):
+        values.sort()
+        out.append(LatencySummary(kind, partner, len(values), {q: quantile(values, q) for q in QUANTILES}))
+    return out
+
+
+def store_snapshot(session: Session, now: datetime) -> MetricsSnapshot:
+    """Document counts, queue depths and ages, and latencies, read from the store in one session."""
+    snapshot = MetricsSnapshot(
+documents=stats.document_counts(session))
+    kinds = stats.job_queues(session)
+    starts = [q.oldest for q in kinds if q.oldest is not None]
+    # "jobs" is every waiting job of any kind; each kind is also its own queue ("as2.send", "pipeline.deliver"...).
+    every_job = stats.QueueStat("jobs", sum(q.depth for q in kinds), min(starts) if starts else None)
+    for queue in (every_job, *kinds, stats.pull_queue_stat(session)):
+        snapshot.queue_depth[queue.queue] = queue.depth
+        if queue.oldest is not None:
+            snapshot.oldest_pending_seconds[queue.queue] = max(0.0, (now - queue.oldest).total_seconds())
+    snapshot.queue_depth["jobs_dead"] = stats.dead_jobs(session)
+    since = now - LATENCY_WINDOW
+    snapshot.latencies = [
+        *summarise("mdn", stats.mdn_latencies(session, since)),
+        *summarise("functional_ack", stats.ack_latencies(session, since)),
+    ]
+    return snapshot
 
 
 class StoreCollector(Collector):
@@ -83,6 +131,30 @@ class StoreCollector(Collector):
         for cert in snap.certificates:
             certs.add_metric([cert.partner, cert.usage, cert.fingerprint], cert.days)
         yield certs
+        yield from _latency_families(snap.latencies)
+
+
+_LATENCY_HELP = {
+    "mdn": "Seconds from queueing an outbound AS2 message to storing the partner's MDN (last 24 h).",
+    "functional_ack": "Seconds from sending an outbound document to recording the partner's 997/999 (last 24 h).",
+}
+
+
+def _latency_families(latencies: list[LatencySummary]) -> Iterator[Metric]:
+    for kind, help_text in _LATENCY_HELP.items():
+        values = GaugeMetricFamily(f"acorn_{kind}_latency_seconds", help_text, labels=["partner", "quantile"])
+        counts = GaugeMetricFamily(
+            f"acorn_{kind}_latency_samples", f"How many samples acorn_{kind}_latency_seconds covers.",
+            labels=["partner"],
+        )
+        for summary in latencies:
+            if summary.kind != kind:
+                continue
+            counts.add_metric([summary.partner], summary.count)
+            for q, seconds in sorted(summary.quantiles.items()):
+                values.add_metric([summary.partner, str(q)], seconds)
+        yield values
+        yield counts
 
 
 def render(snapshot: Callable[[], MetricsSnapshot]) -> bytes:

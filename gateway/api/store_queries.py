@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from gateway.api.backend import DocumentQuery, MessageQuery
-from gateway.api.metrics import MetricsSnapshot
+from gateway.api.metrics import MetricsSnapshot, store_snapshot
 from gateway.api.policy import Principal, Role
 from gateway.api.problems import ProblemError, ProblemIssue, ProblemType
 from gateway.api.schemas import (
@@ -27,10 +27,10 @@ from gateway.errors import AcornError, ConfigError, StoreError
 from gateway.pipeline.runtime import Runtime
 from gateway.pipeline.statuses import DeliveryStatus, Direction
 from gateway.pipeline.statuses import DocumentStatus as PipelineDocumentStatus
-from gateway.store import as2, auth, blobs, deliveries, documents, jobs, lineage, pagination, schema
-from gateway.store.columns import as_utc, utc_now
+from gateway.store import as2, auth, blobs, deliveries, documents, lineage, pagination, schema
+from gateway.store.columns import utc_now
 from gateway.store.engine import Store
-from gateway.store.enums import AS2Status, DocType, DocumentStatus, JobStatus
+from gateway.store.enums import AS2Status, DocType, DocumentStatus
 from gateway.store.enums import DeliveryStatus as StoreDeliveryStatus
 from gateway.store.enums import Direction as StoreDirection
 from gateway.store.models import AS2Message, Delivery, Document
@@ -225,21 +225,9 @@ class StoreQueries:
         return HealthOut(status="ok", database="ok", schema_version=version)
 
     def metrics(self) -> MetricsSnapshot:
-        """Queue depths and the oldest pull-queue entry; per-document counts wait for a store count function."""
-        now = utc_now()
+        """Document counts, queue depths and ages, MDN and 997 latencies (gateway.api.metrics.store_snapshot)."""
         with self._session() as session:
-            counts = jobs.count_jobs(session)
-            pulls = deliveries.pull_queue(session, limit=PULL_COUNT_CAP)
-        snapshot = MetricsSnapshot(
-            queue_depth={
-                "jobs": counts.get(JobStatus.PENDING, 0) + counts.get(JobStatus.FAILED, 0),
-                "jobs_dead": counts.get(JobStatus.DEAD, 0),
-                "pull": len(pulls),
-            }
-        )
-        if pulls:
-            snapshot.oldest_pending_seconds["pull"] = (now - as_utc(pulls[0][0].created_at)).total_seconds()
-        return snapshot
+            return store_snapshot(session, utc_now())
 
     # --- tokens and users -----------------------------------------------------------------------------------
 

@@ -1,0 +1,121 @@
+"""Aggregate reads for operations (Prometheus metrics, `acorn demo` summaries): counts, queue ages, latencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from gateway.store.columns import as_utc
+from gateway.store.enums import ChannelKind, DeliveryStatus, Direction, JobStatus
+from gateway.store.models import Acknowledgement, AS2Message, Delivery, Document, Mdn
+from gateway.store.models_ops import Job
+
+# A latency sample window is bounded so one scrape never reads an unbounded number of rows.
+LATENCY_SAMPLE_CAP = 10_000
+_WAITING_JOBS = (JobStatus.PENDING, JobStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentCount:
+    """How many documents share one partner, transaction set, direction and status."""
+
+    partner: str
+    document_type: str
+    direction: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStat:
+    """Items waiting in one queue and when the oldest of them was created (None when empty)."""
+
+    queue: str
+    depth: int
+    oldest: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """One observed latency in seconds for a partner."""
+
+    partner: str
+    seconds: float
+
+
+def document_counts(session: Session) -> list[DocumentCount]:
+    """Documents grouped by partner, transaction set, direction and status."""
+    labels = (col(Document.partner_id), col(Document.doc_type), col(Document.direction), col(Document.status))
+    query = sa_select(*labels, func.count()).group_by(*labels)
+    counts = [DocumentCount(str(p), str(t), str(d), str(s), int(n)) for p, t, d, s, n in session.execute(query)]
+    return sorted(counts, key=lambda c: (c.partner, c.document_type, c.direction, c.status))
+
+
+def job_queues(session: Session) -> list[QueueStat]:
+    """Waiting jobs (pending or failed, awaiting their retry) per job kind, with the oldest creation time."""
+    query = (
+        select(Job.kind, func.count(), func.min(Job.created_at))
+        .where(col(Job.status).in_(_WAITING_JOBS))
+        .group_by(col(Job.kind))
+    )
+    return sorted((QueueStat(str(kind), int(n), _utc(oldest)) for kind, n, oldest in session.exec(query)),
+                  key=lambda q: q.queue)
+
+
+def dead_jobs(session: Session) -> int:
+    """Jobs that used up their attempts and wait for an analyst."""
+    return int(session.exec(select(func.count()).select_from(Job).where(Job.status == JobStatus.DEAD)).one())
+
+
+def pull_queue_stat(session: Session) -> QueueStat:
+    """Documents available in the pull queue and the oldest of them."""
+    query = select(func.count(), func.min(Delivery.created_at)).where(
+        Delivery.target_kind == ChannelKind.PULL, Delivery.status == DeliveryStatus.AVAILABLE
+    )
+    count, oldest = session.exec(query).one()
+    return QueueStat("pull", int(count), _utc(oldest))
+
+
+def mdn_latencies(session: Session, since: datetime) -> list[Latency]:
+    """Outbound AS2 messages created since ``since``: seconds from queueing to the partner's MDN being stored."""
+    query = (
+        select(AS2Message.partner_id, AS2Message.created_at, Mdn.created_at)
+        .join(Mdn, col(Mdn.as2_message_id) == col(AS2Message.id))
+        .where(AS2Message.direction == Direction.OUTBOUND, Mdn.direction == Direction.INBOUND)
+        .where(col(AS2Message.created_at) >= since)
+        .order_by(col(AS2Message.created_at).desc())
+        .limit(LATENCY_SAMPLE_CAP)
+    )
+    return [_latency(partner, start, end) for partner, start, end in session.exec(query)]
+
+
+def ack_latencies(session: Session, since: datetime) -> list[Latency]:
+    """Outbound documents sent since ``since``: seconds from sending to the partner's 997/999 being recorded."""
+    query = (
+        select(Document.partner_id, Document.sent_at, Acknowledgement.created_at)
+        .join(Acknowledgement, col(Acknowledgement.document_id) == col(Document.id))
+        .where(Document.direction == Direction.OUTBOUND, Acknowledgement.direction == Direction.INBOUND)
+        .where(col(Document.sent_at).is_not(None), col(Document.sent_at) >= since)
+        .order_by(col(Document.sent_at).desc())
+        .limit(LATENCY_SAMPLE_CAP)
+    )
+    return [_latency(partner, start, end) for partner, start, end in session.exec(query)]
+
+
+def _latency(partner: str | None, start: datetime | None, end: datetime) -> Latency:
+    if start is None:  # excluded by the query; kept for the type checker
+        return Latency(partner or "", 0.0)
+    return Latency(partner or "", max(0.0, (as_utc(end) - as_utc(start)).total_seconds()))
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    # MIN() over a SQLite text column comes back as text: the TypeDecorator does not see aggregates.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
