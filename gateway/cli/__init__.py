@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from gateway.cli import as2_cmd, as2_service_cmd, auth_cmd, db_cmd, mapping_cmd, run_cmd, worker_cmd, x12_cmd
+from gateway.cli import (
+    as2_cmd,
+    as2_service_cmd,
+    auth_cmd,
+    db_cmd,
+    doctor_cmd,
+    mapping_cmd,
+    run_cmd,
+    worker_cmd,
+    x12_cmd,
+)
 
 app = typer.Typer(name="acorn", help="Acorn EDI X12 / AS2 gateway.", no_args_is_help=True, add_completion=False)
 
@@ -15,7 +25,7 @@ def _root() -> None:
     """Acorn EDI X12 / AS2 gateway."""
 
 
-for _module in (run_cmd, x12_cmd, mapping_cmd, as2_cmd, as2_service_cmd, db_cmd, auth_cmd, worker_cmd):
+for _module in (run_cmd, x12_cmd, mapping_cmd, as2_cmd, as2_service_cmd, db_cmd, auth_cmd, worker_cmd, doctor_cmd):
     _module.register(app)
 
 
