@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gateway.canonical import MODELS, Document, model_for
+from gateway.canonical.fastpath import dump, json_form
 from gateway.errors import MappingError
 from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
 from gateway.mapping.inbound import MappingWarning, Reader
@@ -77,10 +78,10 @@ def _validation_error(what: str, exc: ValidationError) -> MappingError:
     return MappingError(f"{what}: field {loc}: {message}{more}" if loc else f"{what}: {message}{more}")
 
 
-def x12_to_canonical(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
-                     mapping: CompiledMap, *, interchange: Interchange | None = None,
-                     group: FunctionalGroup | None = None) -> tuple[Document, list[MappingWarning]]:
-    """Map one transaction set; MappingError (no partial document) when it cannot be mapped."""
+def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
+            mapping: CompiledMap, interchange: Interchange | None, group: FunctionalGroup | None
+            ) -> tuple[str, dict[str, Any], list[MappingWarning]]:
+    """The map's output for one transaction set as a plain dict, not yet checked against the model."""
     code = transaction_set.code
     what = _what(partner, code, transaction_set.control_number)
     if code != mapping.transaction_set:
@@ -88,24 +89,42 @@ def x12_to_canonical(transaction_set: TransactionSet, delimiters: Delimiters, pa
     reader = Reader(mapping.root, what, delimiters.component)
     data = reader.run(transaction_set.segments)
     data["unmapped"] = reader.unmapped
-    data["envelope"] = {
+    env = data["envelope"] = {
         "partner": partner if isinstance(partner, str) else partner.id,
         "documentType": code,
         "x12Version": group.version if group is not None else mapping.version,
         "transactionSetControlNumber": transaction_set.control_number,
     }
     if group is not None:
-        data["envelope"]["groupControlNumber"] = group.control_number
+        env["groupControlNumber"] = group.control_number
     if interchange is not None:
-        data["envelope"].update(interchangeControlNumber=interchange.control_number,
-                                interchangeSender=":".join(interchange.sender),
-                                interchangeReceiver=":".join(interchange.receiver))
+        env.update(interchangeControlNumber=interchange.control_number,
+                   interchangeSender=":".join(interchange.sender), interchangeReceiver=":".join(interchange.receiver))
+    return what, data, reader.warnings
+
+
+def x12_to_canonical(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
+                     mapping: CompiledMap, *, interchange: Interchange | None = None,
+                     group: FunctionalGroup | None = None) -> tuple[Document, list[MappingWarning]]:
+    """Map one transaction set; MappingError (no partial document) when it cannot be mapped."""
+    what, data, warnings = _mapped(transaction_set, delimiters, partner, mapping, interchange, group)
     try:
         document = mapping.spec.model.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
     assert isinstance(document, Document)
-    return document, reader.warnings
+    return document, warnings
+
+
+def x12_to_dict(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
+                mapping: CompiledMap, *, interchange: Interchange | None = None,
+                group: FunctionalGroup | None = None) -> tuple[dict[str, Any], list[MappingWarning]]:
+    """As ``x12_to_canonical``, but the document's JSON form (``to_dict``) without building pydantic models."""
+    what, data, warnings = _mapped(transaction_set, delimiters, partner, mapping, interchange, group)
+    try:
+        return json_form(mapping.spec.model, data), warnings
+    except ValidationError as exc:
+        raise _validation_error(what, exc) from None
 
 
 def _leaves(obj: Any, prefix: str, pattern: str, out: list[tuple[str, str]]) -> None:
@@ -123,16 +142,7 @@ def _leaves(obj: Any, prefix: str, pattern: str, out: list[tuple[str, str]]) -> 
 
 def to_dict(document: Document) -> dict[str, Any]:
     """The JSON form of a canonical document: camelCase, ISO dates, decimals as strings, no nulls/empty lists."""
-    data = document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return _prune(data, top=True)
-
-
-def _prune(obj: Any, top: bool = False) -> Any:
-    if isinstance(obj, dict):
-        return {k: _prune(v) for k, v in obj.items() if not (v == [] and not (top and k == "unmapped"))}
-    if isinstance(obj, list):
-        return [_prune(v) for v in obj]
-    return obj
+    return dump(document)
 
 
 def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfile | str, mapping: CompiledMap,
@@ -142,11 +152,12 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
     what = _what(partner, code, None)
     model = MODELS[code]
     try:
-        doc = document if isinstance(document, model) else model.model_validate(
-            document.model_dump(by_alias=True) if isinstance(document, Document) else document)
+        if isinstance(document, model):
+            data = dump(document)
+        else:
+            data = json_form(model, document.model_dump(by_alias=True) if isinstance(document, Document) else document)
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
-    data = doc.model_dump(mode="json", by_alias=True, exclude_none=True)
     leaves: list[tuple[str, str]] = []
     _leaves(data, "", "", leaves)
     for concrete, pattern in leaves:

@@ -18,8 +18,7 @@ from gateway.mapping.engine import (
     envelope,
     load_map,
     load_partner_map,
-    to_dict,
-    x12_to_canonical,
+    x12_to_dict,
 )
 from gateway.partners.loader import PartnerRegistry
 from gateway.partners.profile import PartnerProfile
@@ -60,9 +59,8 @@ def x12_to_json(case: GoldenCase, data: bytes) -> list[dict[str, Any]]:
     for ic in read(data):
         for group in ic.groups:
             for tset in group.transaction_sets:
-                doc, _ = x12_to_canonical(tset, ic.delimiters, case.partner, case.mapping, interchange=ic,
-                                          group=group)
-                out.append(to_dict(doc))
+                doc, _ = x12_to_dict(tset, ic.delimiters, case.partner, case.mapping, interchange=ic, group=group)
+                out.append(doc)
     return out
 
 
