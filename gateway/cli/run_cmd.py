@@ -1,4 +1,4 @@
-"""``acorn serve``: run the gateway process."""
+"""``acorn serve``: run the gateway process (logs as JSON lines on stderr)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ def register(app: typer.Typer) -> None:
         """Start the gateway (AS2 endpoint, JSON bridge, monitor) on HOST:PORT."""
         import uvicorn
 
+        from gateway.settings import Settings
+        from gateway.worker import jsonlog
+
+        level = Settings().log_level
         uvicorn.run(
             "gateway.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-            log_level="info", proxy_headers=True,
+            log_level=level.lower(), log_config=jsonlog.logging_config(level), proxy_headers=True,
         )

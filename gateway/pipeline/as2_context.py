@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gateway.as2 import As2Partner, Transport, load_partner
+from gateway.as2.certs import ensure_dev_keys
 from gateway.errors import ConfigError, NotFoundError
+from gateway.partners.as2_section import AS2Section, KeySource
 from gateway.partners.loader import load_registry
 from gateway.settings import Settings
 from gateway.store import Session, Store
@@ -75,8 +77,24 @@ class As2Directory:
         return partner
 
 
-def load_directory(partners_dir: Path, *, production: bool) -> As2Directory:
-    """Every partner profile (gateway.partners.loader) with an ``as2:`` block, keys and certificates loaded."""
+def with_dev_keys(section: AS2Section, data_dir: Path) -> AS2Section:
+    """Development only: our keys that a profile names but that do not exist are generated under data_dir/dev-keys."""
+    missing = [k for k in (section.our_signing_key, section.our_decryption_key) if k and not k.path.exists()]
+    if not missing:
+        return section
+    generated = ensure_dev_keys(data_dir, section.our_as2_id)
+    log.warning("development keys in use", extra={"partner": section.their_as2_id, "reason": str(generated.key_pem)})
+    source = KeySource(path=generated.key_pem)
+    updates = {name: source for name in ("our_signing_key", "our_decryption_key")
+               if getattr(section, name) in missing}
+    return section.model_copy(update=updates)
+
+
+def load_directory(partners_dir: Path, *, production: bool, data_dir: Path | None = None) -> As2Directory:
+    """Every partner profile (gateway.partners.loader) with an ``as2:`` block, keys and certificates loaded.
+
+    With ``data_dir`` outside production, missing keys of ours are generated there on first run (``with_dev_keys``).
+    """
     partners: dict[str, As2Partner] = {}
     waits: dict[str, timedelta] = {}
     if not partners_dir.is_dir():
@@ -84,7 +102,10 @@ def load_directory(partners_dir: Path, *, production: bool) -> As2Directory:
     for profile in load_registry(partners_dir):
         if profile.as2 is None:
             continue
-        partners[profile.id] = load_partner(profile.id, profile.as2, production=production)
+        section = profile.as2
+        if data_dir is not None and not production:
+            section = with_dev_keys(section, data_dir)
+        partners[profile.id] = load_partner(profile.id, section, production=production)
         waits[profile.id] = profile.deadlines.mdn
     return As2Directory(partners, waits)
 
@@ -118,7 +139,7 @@ def build_service(settings: Settings, *, store: Store | None = None, **options: 
         from gateway.store import prepare_database
 
         store = prepare_database(settings)
-    directory = load_directory(settings.partners_dir, production=settings.is_production)
+    directory = load_directory(settings.partners_dir, production=settings.is_production, data_dir=settings.data_dir)
     return As2Service(settings=settings, store=store, directory=directory, **options)
 
 

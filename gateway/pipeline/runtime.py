@@ -37,7 +37,10 @@ class Runtime:
         return self.clock()
 
     def close(self) -> None:
-        """Release the database connections (called at application shutdown and worker exit)."""
+        """Release the webhook client and the database connections (application shutdown, worker exit)."""
+        client_close = getattr(self.extras.pop("webhook_client", None), "close", None)
+        if callable(client_close):
+            client_close()
         dispose = getattr(self.database, "dispose", None)
         if callable(dispose):
             dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.errors import NotFoundError
 from gateway.store.blobs import put_blob
@@ -88,3 +88,15 @@ def find_interchange(session: Session, partner_id: str, direction: Direction, is
         Interchange.partner_id == partner_id, Interchange.direction == direction, Interchange.isa13 == isa13
     )
     return list(session.exec(query))
+
+
+def find_transaction_set(session: Session, as2_message_id: str, *, isa13: str, gs06: str, st02: str) -> str | None:
+    """The id of the transaction set (ISA13, GS06, ST02) that arrived in one AS2 message, if it was recorded."""
+    query = (
+        select(TransactionSet.id)
+        .join(FunctionalGroup, col(FunctionalGroup.id) == col(TransactionSet.group_id))
+        .join(Interchange, col(Interchange.id) == col(FunctionalGroup.interchange_id))
+        .where(Interchange.as2_message_id == as2_message_id, Interchange.isa13 == isa13,
+               FunctionalGroup.gs06 == gs06, TransactionSet.st02 == st02)
+    )
+    return session.exec(query).first()

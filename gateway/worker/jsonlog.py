@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 # Only these ``extra`` fields are written; anything else a caller attaches is dropped, so a payload, a key or
 # a password passed by mistake never reaches the log.
@@ -29,6 +30,22 @@ class JsonLinesFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = record.exc_info[0].__name__
         return json.dumps(line, separators=(",", ":"))
+
+
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dict sending the root logger and uvicorn's loggers to stderr as JSON lines.
+
+    ``acorn serve`` hands it to uvicorn, which applies it in every server process it starts.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonLinesFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {name: {"handlers": [], "propagate": True, "level": level.upper()}
+                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+    }
 
 
 def configure(level: str = "INFO") -> None:

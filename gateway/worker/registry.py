@@ -10,7 +10,6 @@ from typing import Any, Protocol
 from gateway.errors import ConfigError, GrammarError, MappingError, NotFoundError, PermanentJobError, X12ReadError
 
 
-
 class Job(Protocol):
     """What a handler sees of a claimed job."""
 

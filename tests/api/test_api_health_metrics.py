@@ -87,8 +87,9 @@ def test_no_global_registry_is_touched(fake_world: FakeWorld) -> None:
 
 
 def test_unwired_gateway_answers_503_not_500(tmp_path: Path) -> None:
-    """Without a runtime (components not installed) the bridge says so instead of crashing."""
+    """Without a runtime (none built at startup) the bridge says so instead of crashing."""
     app = create_app(Settings(data_dir=tmp_path, environment="test"))
+    app.state.runtime_factory = None  # no runtime is built at startup
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/health/live").status_code == 200
         response = client.get("/health/ready")

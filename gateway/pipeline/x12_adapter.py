@@ -1,0 +1,112 @@
+"""The ``X12Toolkit`` port over gateway.x12: reader, envelope (and grammar) validation, 997/999 and envelopes."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from gateway.errors import GrammarError
+from gateway.mapping.engine import envelope as map_envelope
+from gateway.pipeline.mapping_adapter import MapCache
+from gateway.pipeline.ports import ControlNumbers, PartnerView, TransactionAck
+from gateway.x12 import reader, writer
+from gateway.x12.ack import AckKind, ack_group_spec, acknowledge_group
+from gateway.x12.ack_parse import AckStatus, parse_acknowledgements
+from gateway.x12.issues import Issue, Level, Severity
+from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
+from gateway.x12.validation import validate_interchanges
+
+log = logging.getLogger("acorn.pipeline.x12")
+
+GrammarValidator = Callable[[TransactionSet, Delimiters], list[Issue]]
+GRAMMAR_MODULE = "gateway.x12.validate"
+
+_CODES = {AckStatus.ACCEPTED: "A", AckStatus.ACCEPTED_WITH_ERRORS: "E", AckStatus.PARTIALLY_ACCEPTED: "P",
+          AckStatus.REJECTED: "R"}
+
+
+def load_grammar_validator() -> GrammarValidator | None:
+    """``gateway.x12.validate.validate_transaction_set`` when that module is installed, else None (envelope only)."""
+    try:
+        module = importlib.import_module(GRAMMAR_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != GRAMMAR_MODULE:
+            raise  # the module exists but one of its own imports is broken: that must not pass silently
+        log.warning("no grammar validator installed: inbound X12 gets envelope validation only",
+                    extra={"stage": "validate"})
+        return None
+    validator: GrammarValidator = module.validate_transaction_set
+    return validator
+
+
+def _checked(validator: GrammarValidator) -> GrammarValidator:
+    """A set without a grammar is not rejected: it carries a warning saying it was not grammar-checked."""
+
+    def run(tset: TransactionSet, delimiters: Delimiters) -> list[Issue]:
+        try:
+            return validator(tset, delimiters)
+        except GrammarError as exc:
+            return [Issue(Level.TRANSACTION_SET, "1", f"not checked against a grammar: {exc}",
+                          severity=Severity.WARNING, transaction_set=tset.control_number,
+                          transaction_set_code=tset.code)]
+
+    return run
+
+
+class X12Port:
+    """Implements ``X12Toolkit``; envelopes use the partner's profile (delimiters, GS ids, versions, maps)."""
+
+    def __init__(self, maps: MapCache, clock: Callable[[], datetime],
+                 grammar: GrammarValidator | None = None) -> None:
+        self.maps = maps
+        self.clock = clock
+        self.grammar = _checked(grammar) if grammar is not None else None
+
+    def read(self, body: bytes) -> list[Interchange]:
+        return reader.read(body)
+
+    def validate(self, interchange: Interchange) -> list[Issue]:
+        return validate_interchanges([interchange], grammar_validator=self.grammar).issues
+
+    def acknowledgement(
+        self, interchange: Interchange, group: FunctionalGroup, issues: Sequence[Issue], kind: str,
+        numbers: ControlNumbers, partner: PartnerView,
+    ) -> bytes:
+        """One 997/999 for one inbound group, in its own interchange with our control numbers."""
+        profile = self.maps.partners.profile(partner.id)
+        isa12 = interchange.version
+        delimiters = profile.delimiters(isa12)
+        ack = acknowledge_group(interchange, group, issues, control_number=f"{numbers.st02:04d}", kind=AckKind(kind),
+                                delimiters=delimiters)
+        spec = ack_group_spec(interchange, group, ack, numbers.gs06)
+        header = interchange.header
+        built = writer.build_interchange(
+            (header[7], header[8].strip()), (header[5], header[6].strip()), isa12, [spec], numbers.isa13,
+            delimiters, self.clock(), usage=header[15] or "P",
+        )
+        return writer.serialize(built, delimiters)
+
+    def parse_acknowledgements(self, interchange: Interchange) -> list[TransactionAck]:
+        report = parse_acknowledgements(interchange)
+        out = [TransactionAck(ta1.control_number, None, None, _CODES[ta1.status], (ta1.note_code,))
+               for ta1 in report.interchanges]
+        for group in report.groups:
+            if not group.sets:
+                # AK9 alone: the group's code covers every set in it.
+                out.append(TransactionAck(None, group.control_number, None, _CODES[group.status],
+                                          tuple(group.errors)))
+            for s in group.sets:
+                errors = [f"AK5 {code}" for code in s.errors]
+                errors += [f"{seg.segment_id} at {seg.position}: {seg.code}" for seg in s.segments]
+                out.append(TransactionAck(None, group.control_number, s.control_number, _CODES[s.status],
+                                          tuple(errors)))
+        return out
+
+    def envelope(
+        self, partner: PartnerView, document_type: str, body: list[Segment], numbers: ControlNumbers
+    ) -> bytes:
+        profile, compiled = self.maps.get(partner.id, document_type)
+        return map_envelope(profile, compiled, [body], isa13=numbers.isa13, gs06=numbers.gs06,
+                            st02_start=numbers.st02, when=self.clock())
