@@ -185,7 +185,7 @@ class StoreMonitor:
                 return None
             doc = found.document
             issues = [issue_text(i) for i in (found.transaction_set.issues or [])] if found.transaction_set else []
-            raw = self._blob(session, doc.x12_blob_id)
+            raw = self._x12_of(session, found)
             chain = queries.order_chain(session, doc.partner_id, doc.po_number) if doc.po_number else []
             return DocumentView(
                 doc=document_row(doc), canonical=doc.canonical,
@@ -207,6 +207,15 @@ class StoreMonitor:
         return {"kind": str(a.kind), "direction": str(a.direction), "status": str(a.status),
                 "when": when(a.created_at), "href": f"/documents/{other}" if other else "",
                 "raw": f"/raw/ack/{a.id}" if a.blob_id else ""}
+
+    def _x12_of(self, session: Session, found: store_lineage.Lineage) -> bytes | None:
+        """The document's own X12, else its interchange as received, else the AS2 payload that carried it."""
+        for blob_id in (found.document.x12_blob_id, found.interchange.blob_id if found.interchange else None,
+                        found.as2_message.payload_blob_id if found.as2_message else None):
+            raw = self._blob(session, blob_id)
+            if raw is not None:
+                return raw
+        return None
 
     @staticmethod
     def _blob(session: Session, blob_id: str | None) -> bytes | None:
@@ -257,7 +266,7 @@ class StoreMonitor:
                     return None
                 body = json.dumps(doc.canonical, indent=2, ensure_ascii=False).encode()
                 return Artefact(f"{name}.json", "application/json", body)
-            raw = self._blob(session, doc.x12_blob_id)
+            raw = self._x12_of(session, store_lineage.lineage(session, doc.id))
             return Artefact(f"{name}.x12", "application/edi-x12", raw) if raw else None
         if kind == "ack":
             ack = session.get(Acknowledgement, object_id)
