@@ -14,6 +14,7 @@ import re
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -109,7 +110,21 @@ class _Unsupported(Exception):
     """A field shape the generated checker does not handle: that model is left to pydantic."""
 
 
+@dataclass(slots=True)
+class _Field:
+    key: str  # the JSON name (alias)
+    required: bool
+    optional: bool  # None is accepted (and dropped from the output)
+    is_list: bool
+    min_len: int
+    check: list[str]  # lines checking/converting ``v`` (known not None), returning FAIL when not certain
+    default: str | None  # Python literal written when the key is absent (None: nothing is written)
+    keep_empty: bool  # the top-level ``unmapped`` list stays in the output when empty
+
+
 class _Builder:
+    """Generates one checker per model: a general one over the model's fields, plus one per input key layout."""
+
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"FAIL": FAIL, "M": _MISSING, "DEC": _DECIMAL.fullmatch,
                                           "INT": _INT.fullmatch, "DATE": _DATE.fullmatch, "TIME": _TIME.fullmatch,
@@ -141,19 +156,21 @@ class _Builder:
                 return name
             for field_name in dec.info.fields:
                 validators[field_name] = func
-        lines = [f"def {name}(d):", "    if type(d) is not dict:", "        return FAIL", "    out = {}", "    n = 0"]
         try:
-            for field_name, info in model.model_fields.items():
-                lines += self.field(name, field_name, info, validators.get(field_name), top)
+            fields = [self.field(name, field_name, info, validators.get(field_name), top)
+                      for field_name, info in model.model_fields.items()]
         except _Unsupported:
             self.namespace[name] = _subtree(model, top)
             return name
-        lines += ["    if n != len(d):", "        return FAIL", "    return out"]
-        self.sources.append("\n".join(lines))
+        self.sources.append(_general(f"{name}_all", fields))
+        self.namespace[f"{name}_shapes"] = _Shapes(fields, self.namespace, f"{name}_all")
+        self.sources.append("\n".join([
+            f"def {name}(d):", "    if type(d) is not dict:", "        return FAIL",
+            f"    return {name}_shapes[tuple(d)](d)"]))
         return name
 
     def field(self, owner: str, field_name: str, info: FieldInfo, validator: Callable[[Any], Any] | None,
-              top: bool) -> list[str]:
+              top: bool) -> _Field:
         key = info.alias or field_name
         inner, optional, is_list = _unwrap(info.annotation)
         min_len, pattern = 0, None
@@ -164,45 +181,35 @@ class _Builder:
                 pattern = meta.pattern
             else:
                 raise _Unsupported(f"{field_name}: {meta!r}")
-        lines = [f"    v = d.get({key!r}, M)", "    if v is M:"]
-        lines += ["        " + line for line in self.missing(key, info, is_list, top)]
-        lines += ["    elif v is None:", "        n += 1"]
-        if not optional:
-            lines.append("        return FAIL")
-        lines += ["    else:", "        n += 1"]
-        tag = f"{owner}_{field_name}"
+        keep_empty = top and key == "unmapped"
         if is_list:
             if not (isinstance(inner, type) and issubclass(inner, BaseModel)) or validator or pattern:
                 raise _Unsupported(field_name)
             sub = self.model(inner)
-            lines += ["        if type(v) is not list:", "            return FAIL", "        items = []",
-                      "        for x in v:", f"            x = {sub}(x)", "            if x is FAIL:",
-                      "                return FAIL", "            items.append(x)"]
+            check = ["if type(v) is not list:", "    return FAIL", f"v = [{sub}(x) for x in v]", "if FAIL in v:",
+                     "    return FAIL"]
             if min_len:
-                lines += [f"        if len(items) < {min_len}:", "            return FAIL"]
-            keep = "True" if top and key == "unmapped" else "items"
-            lines += [f"        if {keep}:", f"            out[{key!r}] = items"]
-            return lines
-        lines += ["        " + line for line in self.scalar(inner, tag, min_len, pattern)]
-        if validator is not None:
-            if inner is not str:
-                raise _Unsupported(f"{field_name}: validator on {inner}")
-            self.namespace[f"val_{tag}"] = validator
-            lines += ["        try:", f"            v = val_{tag}(v)", "        except ValueError:",
-                      "            return FAIL"]
-        lines.append(f"        out[{key!r}] = v")
-        return lines
+                check += [f"if len(v) < {min_len}:", "    return FAIL"]
+        else:
+            check = self.scalar(inner, f"{owner}_{field_name}", min_len, pattern)
+            if validator is not None:
+                if inner is not str:
+                    raise _Unsupported(f"{field_name}: validator on {inner}")
+                self.namespace[f"val_{owner}_{field_name}"] = validator
+                check += ["try:", f"    v = val_{owner}_{field_name}(v)", "except ValueError:", "    return FAIL"]
+        return _Field(key, info.is_required(), optional, is_list, min_len, check,
+                      self.default(key, info, is_list, keep_empty), keep_empty)
 
-    def missing(self, key: str, info: FieldInfo, is_list: bool, top: bool) -> list[str]:
+    def default(self, key: str, info: FieldInfo, is_list: bool, keep_empty: bool) -> str | None:
         if info.is_required():
-            return ["return FAIL"]
+            return None
         if info.default_factory is list and is_list:
-            return [f"out[{key!r}] = []"] if top and key == "unmapped" else ["pass"]
+            return "[]" if keep_empty else None
         default = info.get_default()
         if default is None:
-            return ["pass"]
+            return None
         if type(default) in (str, int):
-            return [f"out[{key!r}] = {default!r}"]
+            return repr(default)
         raise _Unsupported(f"{key}: default {default!r}")
 
     def scalar(self, inner: Any, tag: str, min_len: int, pattern: str | None) -> list[str]:
@@ -214,7 +221,9 @@ class _Builder:
                 raise _Unsupported(f"literal {values}")
             return [f"if type(v) is not str or v not in {set(values)!r}:", "    return FAIL"]
         if inner is Decimal:
-            return ["if type(v) is int:", "    v = str(v)", "elif type(v) is not str or DEC(v) is None:",
+            # whole numbers without a leading zero first: cheaper than the regex
+            return ["if type(v) is int:", "    v = str(v)", "elif type(v) is not str:", "    return FAIL",
+                    "elif not (v.isdigit() and v.isascii() and (v[0] != '0' or len(v) == 1)) and DEC(v) is None:",
                     "    return FAIL"]
         if inner is int:
             return ["if type(v) is str and INT(v) is not None:", "    v = int(v)", "elif type(v) is not int:",
@@ -233,3 +242,71 @@ class _Builder:
             self.namespace[f"pat_{tag}"] = re.compile(pattern).search
             lines += [f"if pat_{tag}(v) is None or '\\n' in v:", "    return FAIL"]
         return lines
+
+
+def _indent(lines: list[str], depth: int) -> list[str]:
+    return [" " * (4 * depth) + line for line in lines]
+
+
+def _general(name: str, fields: list[_Field]) -> str:
+    """The checker for any input: walks the model's fields (absent keys, nulls and empty lists included)."""
+    lines = [f"def {name}(d):", "    out = {}", "    n = 0"]
+    for f in fields:
+        absent = "return FAIL" if f.required else "pass" if f.default is None else f"out[{f.key!r}] = {f.default}"
+        lines += [f"    v = d.get({f.key!r}, M)", "    if v is M:", f"        {absent}",
+                  "    elif v is None:", "        n += 1"]
+        if not f.optional:
+            lines.append("        return FAIL")
+        lines += ["    else:", "        n += 1", *_indent(f.check, 2)]
+        if f.is_list and not f.keep_empty:
+            lines += ["        if v:", f"            out[{f.key!r}] = v"]
+        else:
+            lines.append(f"        out[{f.key!r}] = v")
+    lines += ["    if n != len(d):", "        return FAIL", "    return out"]
+    return "\n".join(lines)
+
+
+class _Shapes(dict[tuple[str, ...], Checker]):
+    """Checkers specialised to one layout of input keys (documents from one map repeat a few), made on first use.
+
+    A specialised checker assumes no nulls and no empty lists; when it meets one it hands over to the general
+    checker, which also takes layouts with unknown keys and any layout past the first 64.
+    """
+
+    def __init__(self, fields: list[_Field], namespace: dict[str, Any], general: str) -> None:
+        super().__init__()
+        self.fields = {f.key: f for f in fields}
+        self.order = [f.key for f in fields]
+        self.namespace = namespace
+        self.general = general
+
+    def __missing__(self, keys: tuple[str, ...]) -> Checker:
+        fallback: Checker = self.namespace[self.general]
+        if len(self) >= 64:
+            return fallback
+        if any(k not in self.fields for k in keys) or any(f.required and k not in keys
+                                                         for k, f in self.fields.items()):
+            self[keys] = fallback
+            return fallback
+        lines = ["def shape(d):"]
+        if keys:
+            lines.append(f"    {', '.join(f'v{n}' for n in range(len(keys)))}, = d.values()")
+        for n, key in enumerate(keys):
+            f = self.fields[key]
+            lines += [f"    v = v{n}", "    if v is None:", f"        return {self.general}(d)", *_indent(f.check, 1)]
+            if f.is_list and not f.keep_empty:
+                lines += ["    if not v:", f"        return {self.general}(d)"]
+            lines.append(f"    v{n} = v")
+        lines.append("    out = {")
+        position = {k: n for n, k in enumerate(keys)}
+        for key in self.order:  # the model's field order, as pydantic dumps it
+            if key in position:
+                lines.append(f"        {key!r}: v{position[key]},")
+            elif self.fields[key].default is not None:
+                lines.append(f"        {key!r}: {self.fields[key].default},")
+        lines += ["    }", "    return out"]
+        namespace = dict(self.namespace)
+        exec(compile("\n".join(lines), f"<checker {self.general} layout>", "exec"), namespace)  # noqa: S102
+        found: Checker = namespace["shape"]
+        self[keys] = found
+        return found
