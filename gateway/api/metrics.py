@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gateway.pipeline.statuses import Stage
 from gateway.store import Session, stats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -86,7 +87,7 @@ documents=stats.document_counts(session))
     since = now - LATENCY_WINDOW
     snapshot.latencies = [
         *summarise("mdn", stats.mdn_latencies(session, since)),
-        *summarise("functional_ack", stats.ack_latencies(session, since)),
+        *summarise("functional_ack", stats.ack_latencies(session, since, reconcile_stage=Stage.RECONCILE)),
     ]
     return snapshot
 

@@ -9,6 +9,7 @@ from gateway.cli import (
     as2_service_cmd,
     auth_cmd,
     db_cmd,
+    demo_cmd,
     doctor_cmd,
     mapping_cmd,
     run_cmd,
@@ -25,7 +26,8 @@ def _root() -> None:
     """Acorn EDI X12 / AS2 gateway."""
 
 
-for _module in (run_cmd, x12_cmd, mapping_cmd, as2_cmd, as2_service_cmd, db_cmd, auth_cmd, worker_cmd, doctor_cmd):
+for _module in (run_cmd, x12_cmd, mapping_cmd, as2_cmd, as2_service_cmd, db_cmd, auth_cmd, worker_cmd, doctor_cmd,
+                demo_cmd):
     _module.register(app)
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from gateway.store.columns import as_utc
 from gateway.store.enums import ChannelKind, DeliveryStatus, Direction, JobStatus
 from gateway.store.models import Acknowledgement, AS2Message, Delivery, Document, Mdn
-from gateway.store.models_ops import Job
+from gateway.store.models_ops import Event, Job
 
 # A latency sample window is bounded so one scrape never reads an unbounded number of rows.
 LATENCY_SAMPLE_CAP = 10_000
@@ -93,22 +93,44 @@ def mdn_latencies(session: Session, since: datetime) -> list[Latency]:
     return [_latency(partner, start, end) for partner, start, end in session.exec(query)]
 
 
-def ack_latencies(session: Session, since: datetime) -> list[Latency]:
-    """Outbound documents sent since ``since``: seconds from sending to the partner's 997/999 being recorded."""
-    query = (
-        select(Document.partner_id, Document.sent_at, Acknowledgement.created_at)
+def ack_latencies(session: Session, since: datetime, *, reconcile_stage: str | None = None) -> list[Latency]:
+    """Outbound documents sent since ``since``: seconds from sending to the partner's 997/999.
+
+    The answer time is the earliest of an Acknowledgement row for the document and, when ``reconcile_stage`` is
+    given, the first event of that stage on the document (the pipeline's reconciliation records one).
+    """
+    first: dict[str, tuple[str | None, datetime, datetime]] = {}
+    keys = (col(Document.id), col(Document.partner_id), col(Document.sent_at))
+    recorded = (
+        sa_select(*keys, func.min(Acknowledgement.created_at))
         .join(Acknowledgement, col(Acknowledgement.document_id) == col(Document.id))
-        .where(Document.direction == Direction.OUTBOUND, Acknowledgement.direction == Direction.INBOUND)
-        .where(col(Document.sent_at).is_not(None), col(Document.sent_at) >= since)
-        .order_by(col(Document.sent_at).desc())
-        .limit(LATENCY_SAMPLE_CAP)
+        .where(col(Acknowledgement.direction) == Direction.INBOUND)
     )
-    return [_latency(partner, start, end) for partner, start, end in session.exec(query)]
+    queries = [recorded]
+    if reconcile_stage is not None:
+        queries.append(
+            sa_select(*keys, func.min(Event.occurred_at))
+            .join(Event, col(Event.document_id) == col(Document.id))
+            .where(col(Event.stage) == reconcile_stage)
+        )
+    for query in queries:
+        query = (
+            query.where(col(Document.direction) == Direction.OUTBOUND, col(Document.sent_at).is_not(None),
+                        col(Document.sent_at) >= since)
+            .group_by(*keys)
+            .limit(LATENCY_SAMPLE_CAP)
+        )
+        for document_id, partner, sent, answered in session.execute(query):
+            end = _utc(answered)
+            if sent is None or end is None:
+                continue
+            known = first.get(document_id)
+            if known is None or end < known[2]:
+                first[document_id] = (partner, sent, end)
+    return [_latency(partner, sent, end) for partner, sent, end in first.values()]
 
 
-def _latency(partner: str | None, start: datetime | None, end: datetime) -> Latency:
-    if start is None:  # excluded by the query; kept for the type checker
-        return Latency(partner or "", 0.0)
+def _latency(partner: str | None, start: datetime, end: datetime) -> Latency:
     return Latency(partner or "", max(0.0, (as_utc(end) - as_utc(start)).total_seconds()))
 
 
@@ -119,3 +141,37 @@ def _utc(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return as_utc(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerTraffic:
+    """One partner's documents and how many AS2 messages, MDNs and acknowledgements there are in each state."""
+
+    documents: list[Document]
+    messages: dict[tuple[str, str], int]  # (direction, AS2 status) -> count
+    mdns: dict[tuple[str, str], int]  # (direction, MDN status) -> count
+    acknowledgements: dict[tuple[str, str], int]  # (direction, ack status) -> count
+
+
+def partner_traffic(session: Session, partner_id: str, limit: int = 10_000) -> PartnerTraffic:
+    """Everything ``acorn demo`` and the deployment tests reconcile for one partner (oldest documents first)."""
+    query = select(Document).where(Document.partner_id == partner_id)
+    documents = list(session.exec(query.order_by(col(Document.created_at), col(Document.id)).limit(limit)))
+    messages = sa_select(col(AS2Message.direction), col(AS2Message.status), func.count()).where(
+        col(AS2Message.partner_id) == partner_id
+    ).group_by(col(AS2Message.direction), col(AS2Message.status))
+    mdns = (
+        sa_select(col(Mdn.direction), col(Mdn.status), func.count())
+        .join(AS2Message, col(Mdn.as2_message_id) == col(AS2Message.id))
+        .where(col(AS2Message.partner_id) == partner_id)
+        .group_by(col(Mdn.direction), col(Mdn.status))
+    )
+    acks = sa_select(col(Acknowledgement.direction), col(Acknowledgement.status), func.count()).where(
+        col(Acknowledgement.partner_id) == partner_id
+    ).group_by(col(Acknowledgement.direction), col(Acknowledgement.status))
+    return PartnerTraffic(
+        documents=documents,
+        messages={(str(d), str(s)): int(n) for d, s, n in session.execute(messages)},
+        mdns={(str(d), str(s)): int(n) for d, s, n in session.execute(mdns)},
+        acknowledgements={(str(d), str(s)): int(n) for d, s, n in session.execute(acks)},
+    )

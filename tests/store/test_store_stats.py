@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.store import acks, as2, deliveries, documents, jobs, stats
+from gateway.store import acks, as2, deliveries, documents, events, jobs, stats
 from gateway.store.columns import utc_now
 from gateway.store.enums import (
     AckKind,
@@ -16,6 +16,7 @@ from gateway.store.enums import (
     DocumentStatus,
     JobStatus,
     MdnStatus,
+    Outcome,
 )
 
 
@@ -118,10 +119,39 @@ def test_mdn_and_ack_latencies(store) -> None:
         _doc(session, "amazon", DocType.ASN_856, Direction.OUTBOUND, DocumentStatus.SENT, sent_at=now)
         acks.record_acknowledgement(session, direction=Direction.INBOUND, kind=AckKind.FA_997, partner_id="amazon",
                                     status=AckStatus.ACCEPTED, document_id=invoice.id)
+        # Reconciled through the pipeline's event only (no Acknowledgement row): counted when the stage is named.
+        notice = _doc(session, "walmart", DocType.ASN_856, Direction.OUTBOUND, DocumentStatus.ACKNOWLEDGED,
+                      sent_at=now - timedelta(minutes=5))
+        for seconds in (90, 60):
+            events.append_event(session, "reconcile", Outcome.OK, "997 A", document_id=notice.id,
+                                occurred_at=now - timedelta(minutes=5) + timedelta(seconds=seconds))
     since = now - timedelta(days=1)
     with store.transaction() as session:
         mdn = stats.mdn_latencies(session, since)
         ack = stats.ack_latencies(session, since)
+        both = sorted(stats.ack_latencies(session, since, reconcile_stage="reconcile"), key=lambda a: a.partner)
     assert [m.partner for m in mdn] == ["amazon"] and abs(mdn[0].seconds - 12) < 0.5
     assert waiting.id != sent.id
     assert [a.partner for a in ack] == ["amazon"] and 590 < ack[0].seconds < 700
+    assert [a.partner for a in both] == ["amazon", "walmart"] and abs(both[1].seconds - 60) < 0.5
+
+
+def test_partner_traffic_counts_one_partners_messages_mdns_and_acks(store) -> None:
+    with store.transaction() as session:
+        order = _doc(session, "amazon", DocType.PO_850, Direction.INBOUND, DocumentStatus.DELIVERED)
+        _doc(session, "walmart", DocType.PO_850, Direction.INBOUND, DocumentStatus.DELIVERED)
+        for n, partner in enumerate(("amazon", "amazon", "walmart")):
+            message, _ = as2.record_as2_message(
+                session, direction=Direction.INBOUND, message_id=f"<{n}@x>", partner_id=partner,
+                as2_from="A", as2_to="B", status=AS2Status.PROCESSED,
+            )
+            as2.store_mdn(session, message.id, direction=Direction.OUTBOUND, disposition="processed",
+                          status=MdnStatus.SENT)
+        acks.record_acknowledgement(session, direction=Direction.OUTBOUND, kind=AckKind.FA_997, partner_id="amazon",
+                                    status=AckStatus.ACCEPTED, document_id=order.id)
+    with store.transaction() as session:
+        traffic = stats.partner_traffic(session, "amazon")
+    assert [d.id for d in traffic.documents] == [order.id]
+    assert traffic.messages == {("inbound", "processed"): 2}
+    assert traffic.mdns == {("outbound", "sent"): 2}
+    assert traffic.acknowledgements == {("outbound", "accepted"): 1}
