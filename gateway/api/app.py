@@ -13,6 +13,7 @@ from gateway.api import as2_routes
 from gateway.api.bridge import install_json_bridge
 from gateway.pipeline.runtime import build_runtime
 from gateway.settings import Settings
+from gateway.ui.install import install_monitor
 
 
 @asynccontextmanager
@@ -43,5 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime_factory = build_runtime  # called at startup, not here (see _lifespan)
 
     install_json_bridge(app)  # /api/v1, /health/*, /metrics (docs/json-bridge.md)
+    install_monitor(app, settings)  # the monitor at / with sign-in at /login (docs/monitor.md)
     app.include_router(as2_routes.router)  # POST /as2 (docs/as2.md "Endpoint and flows")
     return app
