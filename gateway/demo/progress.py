@@ -69,6 +69,9 @@ def cycle_report(store: Store, partner_id: str) -> CycleReport:
                 report.replies.setdefault(po or "?", {})[kind] = status
                 if status not in ACKNOWLEDGED:
                     report.open_items.append(f"{kind} {po}: {status}")
+    our_acks = sum(n for (t, d, _), n in report.documents.items() if (t, d) == ("997", "outbound"))
+    if our_acks < len(report.orders):
+        report.open_items.append(f"{len(report.orders) - our_acks} 850(s) without our 997")
     for po in report.orders:
         missing = [t for t in REPLY_TYPES if t not in report.replies.get(po, {})]
         if missing:

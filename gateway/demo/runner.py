@@ -66,6 +66,7 @@ class Demo:
         self.say = say
         self._stop = threading.Event()
         self.report = CycleReport()
+        self.earlier_orders = 0  # orders already in the data directory when this run started
 
     def request_stop(self, *_: object) -> None:
         self._stop.set()
@@ -103,7 +104,7 @@ class Demo:
             self.report = cycle_report(store, setup.PARTNER)
             store.dispose()
             self.say(f"demo: {self.report.line()}")
-        if opts.orders is not None and not self.report.complete(opts.orders):
+        if opts.orders is not None and not self.report.complete(self.earlier_orders + opts.orders):
             for item in self.report.open_items[:20]:
                 self.say(f"demo: open: {item}")
             return 1
@@ -113,6 +114,7 @@ class Demo:
         opts = self.options
         started, sent, next_order = time.monotonic(), 0, time.monotonic()
         last_line = ""
+        self.earlier_orders = len(cycle_report(store, setup.PARTNER).orders)
         while not self._stop.is_set():
             now = time.monotonic()
             if opts.duration is not None and now - started >= opts.duration:
@@ -130,7 +132,7 @@ class Demo:
             if line != last_line:
                 self.say(f"demo: {line}")
                 last_line = line
-            if opts.orders is not None and sent >= opts.orders and report.complete(opts.orders):
+            if opts.orders is not None and sent >= opts.orders and report.complete(self.earlier_orders + sent):
                 self.say("demo: every order cycle is complete")
                 return
             self._stop.wait(1.0)
