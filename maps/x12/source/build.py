@@ -111,7 +111,7 @@ def read_sets() -> list[SetDef]:
             continue
         cur = sets[-1]
         if words[0] == "table":
-            table = Node("table", words[1], f"{len(cur.tables) + 1:03d}", "R", "1", " ".join(words[2:]))
+            table = Node("table", words[1], f"{len(cur.tables) + 6:03d}", "R", "1", " ".join(words[2:]))
             cur.tables.append(table)
             stack = [(-1, table)]
             continue
