@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -19,11 +20,14 @@ def register(app: typer.Typer) -> None:
         batch: int = typer.Option(10, help="Jobs claimed per pass."),
         poll: float = typer.Option(1.0, help="Seconds to wait when the queue is empty."),
         once: bool = typer.Option(False, "--once", help="Run until the queue is empty, then exit."),
+        lease: float = typer.Option(300.0, help="Seconds a claimed job stays ours; a dead worker's jobs return after."),
+        retry_base: float = typer.Option(10.0, help="Seconds before the first retry of a failed job (then doubling)."),
     ) -> None:
         """Run jobs (AS2 sends, inbound processing, deliveries, deadlines) until SIGTERM/SIGINT."""
         from gateway.pipeline.runtime import build_runtime, utc_now
         from gateway.settings import Settings
         from gateway.worker import jsonlog
+        from gateway.worker.backoff import Backoff
         from gateway.worker.jobs import build_registry, periodic_tasks
         from gateway.worker.registry import JobContext
         from gateway.worker.runner import Runner, RunnerConfig, default_worker_id
@@ -36,8 +40,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
         context = JobContext(runtime=runtime, worker_id=default_worker_id(), now=utc_now)
-        runner = Runner(runtime.queue, build_registry(), context, RunnerConfig(batch=batch, poll_seconds=poll),
-                        periodic=periodic_tasks())
+        config = RunnerConfig(batch=batch, poll_seconds=poll, lease=timedelta(seconds=lease),
+                              recover_every_seconds=min(30.0, max(lease / 2, 0.5)),
+                              backoff=Backoff(base_seconds=retry_base, cap_seconds=max(retry_base, 3600.0)))
+        runner = Runner(runtime.queue, build_registry(), context, config, periodic=periodic_tasks())
         runner.install_signal_handlers()
         try:
             runner.run_forever(idle_exit=once)

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from wiring_support import CERTS, WEBHOOK_SECRET
 
 from gateway.api.app import create_app
-from gateway.as2 import As2Partner, build_message, load_partner
+from gateway.as2 import As2Partner, build_message, load_partner, parse_mdn
 from gateway.partners.as2_section import AS2Section
 from gateway.pipeline.webhooks import verify
 from gateway.settings import Settings
@@ -167,6 +167,29 @@ class PartnerSim:
         """POST one AS2 message to our gateway; the response carries the sync MDN."""
         message = build_message(self.as2, payload, filename, "application/edi-x12", now=datetime.now(UTC))
         return httpx.post(url or self.our_as2_url, content=message.body, headers=message.headers, timeout=60)
+
+    def send_until_accepted(self, payload: bytes, timeout: float = 180) -> int:
+        """Send one message (one Message-ID) until its sync MDN says processed, as a partner retries; returns tries.
+
+        Connection errors, 5xx and timeouts (our server was killed) are retried with the same Message-ID.
+        """
+        message = build_message(self.as2, payload, "po.x12", "application/edi-x12", now=datetime.now(UTC))
+        deadline = time.monotonic() + timeout
+        tries = 0
+        while time.monotonic() < deadline:
+            tries += 1
+            try:
+                response = httpx.post(self.our_as2_url, content=message.body, headers=message.headers, timeout=60)
+            except httpx.HTTPError:
+                time.sleep(0.3)
+                continue
+            if response.status_code == 200 and response.content:
+                result = parse_mdn(response.headers, response.content, self.as2, message.message_id, message.mic,
+                                   datetime.now(UTC))
+                assert result.ok, f"message {message.message_id} refused: {result.disposition} {result.text}"
+                return tries
+            time.sleep(0.3)
+        raise AssertionError(f"message {message.message_id} not accepted within {timeout} s ({tries} tries)")
 
     def received(self) -> list[bytes]:
         """The payloads of the AS2 messages the partner accepted from us, oldest first."""
