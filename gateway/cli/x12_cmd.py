@@ -10,10 +10,12 @@ from typing import Annotated
 
 import typer
 
-from gateway.errors import AcornError
+from gateway.errors import AcornError, GrammarError
+from gateway.settings import Settings
 from gateway.x12.ack import ack_interchange
 from gateway.x12.envelope import EnvelopeRules, check_interchange
-from gateway.x12.issues import Issue
+from gateway.x12.issues import Issue, Level
+from gateway.x12.model import Delimiters, TransactionSet
 from gateway.x12.reader import read
 from gateway.x12.validation import GrammarValidator, ValidationReport, validate_file, validate_interchanges
 from gateway.x12.writer import serialize
@@ -27,17 +29,36 @@ GrammarOpt = Annotated[bool, typer.Option("--grammar/--no-grammar", help="Also r
 
 
 def grammar_validator() -> GrammarValidator | None:
-    """The grammar-driven validator (gateway.x12.validate) when it is installed; envelope checks only otherwise."""
-    try:
-        grammar_module = importlib.import_module("gateway.x12.validate")
-    except ImportError:
+    """The grammar-driven validator (gateway.x12.validate) for Settings.maps_dir; a set without a grammar is a problem.
+
+    A module that provides only ``validate_transaction_set`` (tests substitute one) is used as it is.
+    """
+    grammar_module = importlib.import_module("gateway.x12.validate")
+    factory = getattr(grammar_module, "validator_for", None)
+    if not callable(factory):
+        direct = getattr(grammar_module, "validate_transaction_set", None)
+        return direct if callable(direct) else None
+    validate = factory(Settings().maps_dir).validate
+
+    def run(tset: TransactionSet, delimiters: Delimiters) -> list[Issue]:
+        try:
+            issues: list[Issue] = validate(tset, delimiters)
+        except GrammarError as exc:
+            return [Issue(Level.TRANSACTION_SET, "1", str(exc), transaction_set=tset.control_number,
+                          transaction_set_code=tset.code)]
+        return issues
+
+    return run
+
+
+def _load_validator(wanted: bool) -> GrammarValidator | None:
+    if not wanted:
         return None
-    factory = getattr(grammar_module, "default_validator", None)
-    if callable(factory):
-        validator: GrammarValidator = factory()
-        return validator
-    direct = getattr(grammar_module, "validate_transaction_set", None)
-    return direct if callable(direct) else None
+    try:
+        return grammar_validator()
+    except GrammarError as exc:
+        typer.echo(f"cannot load the X12 grammars: {exc}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
 
 
 def _unreadable(path: Path, exc: Exception) -> typer.Exit:
@@ -53,7 +74,7 @@ def validate_cmd(
     sets: Annotated[str | None, typer.Option(help="Supported ST01 codes, comma-separated (e.g. 850,856)")] = None,
 ) -> None:
     """Validate envelopes (and grammar where available); exit 0 valid, 1 problems found, 2 unreadable."""
-    validator = grammar_validator() if grammar else None
+    validator = _load_validator(grammar)
     rules = EnvelopeRules(transaction_sets={c.strip() for c in sets.split(",") if c.strip()} if sets else None)
     try:
         report = validate_file(file, validator, rules)
@@ -87,7 +108,7 @@ def ack_cmd(
     grammar: GrammarOpt = True,
 ) -> None:
     """Print the 997/999 (and TA1 where due) for every interchange of FILE."""
-    validator = grammar_validator() if grammar else None
+    validator = _load_validator(grammar)
     try:
         interchanges = read(file)
     except (AcornError, OSError) as exc:

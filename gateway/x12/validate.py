@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from gateway.errors import GrammarError
 from gateway.x12.grammar import GrammarLibrary, library
 from gateway.x12.grammar_model import Grammar, LoopDef, SegmentDef
 from gateway.x12.issues import Issue, Level
@@ -316,14 +317,16 @@ class Validator:
         return self._compiled[key]
 
     def validate(self, tset: TransactionSet, delimiters: Delimiters, version: str | None = None) -> list[Issue]:
-        """Issues of one transaction set; ``version`` is GS08 (inferred from ST03 / the delimiters when None)."""
+        """Issues of one transaction set; ``version`` is GS08 (inferred from ST03 / the delimiters when None).
+
+        GrammarError when there is no grammar for the set and version (the caller decides what that means).
+        """
         version = version or infer_version(tset, delimiters)
         compiled = self.compiled(tset.code, version, delimiters)
         if compiled is None:
-            return [Issue(Level.TRANSACTION_SET, "1", f"no grammar for transaction set {tset.code} in {version[:6]}",
-                          transaction_set=tset.control_number, transaction_set_code=tset.code,
-                          expected=", ".join(f"{c}/{v}" for c, v in self.grammars.available()),
-                          found=f"{tset.code}/{version[:6]}")]
+            have = ", ".join(f"{c}/{v}" for c, v in self.grammars.available())
+            raise GrammarError(f"no grammar for transaction set {tset.code} in {version[:6]} "
+                               f"(ST02 {tset.control_number}); grammars: {have}")
         sep = delimiters.element
         if self._fast_valid(compiled, tset, sep, delimiters.segment):
             return []
