@@ -35,13 +35,25 @@ def _setter(path: tuple[str, ...]) -> Callable[[dict[str, Any], str], None]:
 
 def build_filler(seg: str, elements: list[Any], unconsumed: tuple[int, ...], composite: dict[int, frozenset[int]],
                  pairs: Any) -> Filler:
-    """``fill(obj, el, n, reader, pos)`` for one compiled segment node (``elements`` are CElement)."""
+    """``fill(obj, el, n, reader, pos)`` for one compiled segment node (``elements`` are CElement).
+
+    A short segment is padded with empty elements first, so each element costs one truth test; trailing elements
+    the map does not read are tested as one run.
+    """
     namespace: dict[str, Any] = {}
-    lines = ["def fill(obj, el, n, reader, pos):"]
+    read = [e.index for e in elements if e.path is not None]
+    if pairs is not None:
+        read += [q + 1 for q in pairs.qualifiers]
+    last = max(read, default=0)
+    inside = [i for i in unconsumed if i <= last]
+    tail = [i for i in unconsumed if i > last]
+    size = last + 1
+    namespace["BLANKS"] = [""] * size
+    lines = ["def fill(obj, el, n, reader, pos):", f"    if n < {size}:", "        el = el + BLANKS[n:]"]
     if pairs is not None:
         namespace["pairs"] = {qual: _setter(path) for qual, path in pairs.table.items()}
         for q in pairs.qualifiers:
-            lines.append(f"    if n > {q + 1} and el[{q + 1}]:")
+            lines.append(f"    if el[{q + 1}]:")
             lines.append(f"        put = pairs.get(el[{q}])")
             lines.append("        if put is None:")
             lines.append(f"            reader.pair_miss({seg!r}, {q}, el[{q}], el[{q + 1}], pos)")
@@ -52,31 +64,34 @@ def build_filler(seg: str, elements: list[Any], unconsumed: tuple[int, ...], com
         if e.path is None:
             continue
         i = e.index
-        lines.append(f"    if n > {i}:")
         if e.component is not None:
-            lines.append(f"        parts = el[{i}].split(reader.component)")
-            lines.append(f"        v = parts[{e.component - 1}] if len(parts) >= {e.component} else ''")
+            lines.append(f"    parts = el[{i}].split(reader.component)")
+            lines.append(f"    v = parts[{e.component - 1}] if len(parts) >= {e.component} else ''")
         else:
-            lines.append(f"        v = el[{i}]")
-        lines.append("        if v:")
+            lines.append(f"    v = el[{i}]")
+        lines.append("    if v:")
         if e.codes is not None:
             namespace[f"codes{k}"] = e.codes
             namespace[f"spec{k}"] = spec
-            lines.append(f"            w = codes{k}.get(v)")
-            lines.append(f"            v = reader.code_miss(spec{k}, {seg!r}, v, pos) if w is None else w")
+            lines.append(f"        w = codes{k}.get(v)")
+            lines.append(f"        v = reader.code_miss(spec{k}, {seg!r}, v, pos) if w is None else w")
         elif e.to_json is not None:
             namespace[f"conv{k}"] = e.to_json
             namespace[f"spec{k}"] = spec
-            lines.append("            try:")
-            lines.append(f"                v = conv{k}(v)")
-            lines.append("            except ValueError as exc:")
-            lines.append(f"                raise reader.fail(str(exc), pos, {seg!r}, spec{k}.ref) from None")
-        _set(lines, e.path, "v", "            ")
-    for i in unconsumed:
-        lines.append(f"    if n > {i} and el[{i}]:")
+            lines.append("        try:")
+            lines.append(f"            v = conv{k}(v)")
+            lines.append("        except ValueError as exc:")
+            lines.append(f"            raise reader.fail(str(exc), pos, {seg!r}, spec{k}.ref) from None")
+        _set(lines, e.path, "v", "        ")
+    for i in inside:
+        lines.append(f"    if el[{i}]:")
         lines.append(f"        reader.leftover({seg!r}, {i}, el[{i}], pos, {composite.get(i)!r})")
-    if len(lines) == 1:
-        lines.append("    return None")
+    if tail:  # past every element the map reads: usually absent, so checked only when the segment is that long
+        namespace["TAIL"] = {i: composite.get(i) for i in tail}
+        lines.append(f"    if n > {tail[0]}:")
+        lines.append("        for i, comps in TAIL.items():")
+        lines.append("            if i < n and el[i]:")
+        lines.append(f"                reader.leftover({seg!r}, i, el[i], pos, comps)")
     code = "\n".join(lines)
     exec(compile(code, f"<map {seg}>", "exec"), namespace)  # noqa: S102 - code built above from a checked map
     filler: Filler = namespace["fill"]

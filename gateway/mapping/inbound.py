@@ -81,23 +81,29 @@ class Reader:
         self.unmapped.append({"segmentPosition": pos, "segmentId": seg.elements[0], "value": text})
         self.warnings.append(MappingWarning(why, pos, seg.elements[0]))
 
-    def run(self, segments: list[Segment]) -> dict[str, Any]:
+    def run(self, segments: list[Segment]) -> dict[str, Any]:  # noqa: C901 - the hot loop, kept in one place
         stack = [_Frame(self.root, self.doc)]
-        for pos, seg in enumerate(segments, start=2):  # ST is position 1
+        counts = self.counts
+        pos = 1  # ST is position 1
+        for seg in segments:
+            pos += 1
             el = seg.elements
             sid = el[0]
             depth = len(stack) - 1
             hit: CSeg | CLoop | CHL | None = None
             while depth >= 0:
                 frame = stack[depth]
-                if frame.discard and sid not in frame.block.dispatch:
-                    break
-                for cand, test in frame.block.dispatch.get(sid, ()):
-                    if test is None or test.always or _matches(test, el):
-                        hit = cand
+                cands = frame.block.dispatch.get(sid)
+                if cands is None:
+                    if frame.discard:
                         break
-                if hit is not None:
-                    break
+                else:
+                    for cand, test in cands:
+                        if test is None or test.always or _matches(test, el):
+                            hit = cand
+                            break
+                    if hit is not None:
+                        break
                 depth -= 1
             if hit is None:
                 if depth >= 0:  # inside a discarded loop instance
@@ -107,22 +113,11 @@ class Reader:
                 continue
             if depth + 1 < len(stack):
                 for popped in stack[depth + 1:]:
-                    self.check_required(popped, pos, sid)
+                    if popped.block.required:
+                        self.check_required(popped, pos, sid)
                 del stack[depth + 1:]
             frame = stack[depth]
-            if isinstance(hit, CSeg):
-                if hit.node.list_path:
-                    target = _append(frame.obj, hit.node.list_path)
-                    if hit.plain:
-                        hit.fill(target, el, len(el), self, pos)
-                    else:
-                        self.fill(hit, target, el, pos, seg)
-                elif hit.idx in frame.seen:
-                    self.keep(pos, seg, f"{hit.node.key} appears again; the map reads it once here")
-                else:
-                    frame.seen.add(hit.idx)
-                    self.fill(hit, _target(frame.obj, hit.node.path), el, pos, seg)
-            elif isinstance(hit, CLoop):
+            if isinstance(hit, CLoop):
                 node = hit.node
                 if node.list_path:
                     obj = _append(frame.obj, node.list_path)
@@ -133,8 +128,23 @@ class Reader:
                 else:
                     obj = _target(frame.obj, node.path)
                 frame.seen.add(hit.idx)
-                self.fill(hit.trigger, obj, el, pos, seg)
+                trigger = hit.trigger
+                trigger.fill(obj, el, len(el), self, pos)
+                if trigger.computed:
+                    counts.append((trigger, pos, el))
                 stack.append(_Frame(hit.block, obj))
+            elif isinstance(hit, CSeg):
+                if hit.node.list_path:
+                    target = _append(frame.obj, hit.node.list_path)
+                elif hit.idx in frame.seen:
+                    self.keep(pos, seg, f"{hit.node.key} appears again; the map reads it once here")
+                    continue
+                else:
+                    frame.seen.add(hit.idx)
+                    target = _target(frame.obj, hit.node.path)
+                hit.fill(target, el, len(el), self, pos)
+                if hit.computed:
+                    counts.append((hit, pos, el))
             else:
                 frame.seen.add(hit.idx)
                 stack.append(self.hl_level(hit, el, pos, seg))
@@ -175,12 +185,6 @@ class Reader:
                 raise MappingError(f"{self.what}: required segment {key} is missing (before segment {pos} {sid}); "
                                    f"map {node.node.file}:{node.node.line}")
 
-    def fill(self, c: CSeg, obj: dict[str, Any], el: list[str], pos: int, seg: Segment) -> None:
-        n = len(el)
-        c.fill(obj, el, n, self, pos)
-        if c.computed:
-            self.counts.append((c, pos, el))
-
     def pair_miss(self, seg: str, q: int, qualifier: str, value: str, pos: int) -> None:
         """A qualifier/value pair whose qualifier the map does not know: kept in unmapped."""
         ref = f"{seg}{q:02d}"
@@ -215,12 +219,17 @@ class Reader:
                 if func == "count":
                     expected = str(len(list(walk(self.doc, arg.split(".")))))
                 elif func == "sum":
+                    values = walk(self.doc, arg.split("."))
+                    text = el[e.index]
+                    if _whole(text) and all(type(v) is str and _whole(v) for v in values) \
+                            and int(text) == sum(map(int, values)):  # whole quantities, the usual case: no Decimal
+                        continue
                     try:
-                        total = sum((Decimal(str(v)) for v in walk(self.doc, arg.split("."))), start=Decimal(0))
+                        total = sum((Decimal(str(v)) for v in values), start=Decimal(0))
                     except ArithmeticError:
                         continue
                     expected = format(total.normalize(), "f")
-                    if Decimal(el[e.index]) == total:
+                    if Decimal(text) == total:
                         continue
                 else:
                     continue
@@ -228,6 +237,10 @@ class Reader:
                     self.warnings.append(MappingWarning(
                         f"{e.spec.ref} says {el[e.index]} but the document has {expected} ({func}({arg}))",
                         pos, c.seg, e.spec.ref))
+
+
+def _whole(text: str) -> bool:
+    return text.isdigit() and text.isascii()
 
 
 def walk(obj: Any, path: list[str]) -> list[Any]:

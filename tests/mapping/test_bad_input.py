@@ -177,3 +177,18 @@ def test_cli_writes_nothing_on_error(tmp_path: Path) -> None:
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "disagrees with its lines" in errors[0]
     shutil.rmtree(tmp_path)
+
+
+@pytest.mark.parametrize(("ctt", "warned"), [
+    (b"CTT*3*42~", None), (b"CTT*3*42.0~", None), (b"CTT*3*41~", "CTT02 says 41 but the document has 42 (sum("),
+    (b"CTT*2*42~", "CTT01 says 2 but the document has 3 (count(")])
+def test_ctt_totals_are_checked_on_input(registry: PartnerRegistry, ctt: bytes, warned: str | None) -> None:
+    from gateway.mapping import x12_to_dict
+
+    data = (REPO / "partners" / "amazon" / "golden" / "850.x12").read_bytes().replace(b"CTT*3*42~", ctt)
+    partner = registry.get("amazon")
+    ic = read(data)[0]
+    _, warnings = x12_to_dict(ic.groups[0].transaction_sets[0], ic.delimiters, partner,
+                              load_partner_map(partner, "850", REPO / "maps"))
+    about_ctt = [str(w) for w in warnings if "CTT" in str(w)]
+    assert about_ctt == [] if warned is None else len(about_ctt) == 1 and warned in about_ctt[0]
