@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from gateway.mapping import convert
 from gateway.mapping.codegen import Filler, build_filler
+from gateway.mapping.emitgen import Emitter, build_emitter
 from gateway.mapping.segments import SEGMENT_ELEMENTS
 from gateway.mapping.spec import ElementSpec, HLNode, LoopNode, MapSpec, Node, SegmentNode
 
@@ -37,7 +38,7 @@ class CSeg:
     fill: Filler  # generated: X12 elements -> JSON fields (see codegen)
     always: bool  # no qualifier conditions: every segment with this ID matches
     computed: tuple[int, ...]  # indexes of computed elements (CTT01 ...) to check on input
-    plain: bool  # no computed elements: the generated filler does everything
+    emit: Emitter  # generated: JSON fields -> one output segment (see emitgen)
 
 
 @dataclass(slots=True)
@@ -99,8 +100,9 @@ def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> C
     frozen = {k: frozenset(v) for k, v in composite.items()}
     fill = build_filler(node.segment, elements, unconsumed, frozen, node.pairs)
     computed = tuple(e.index for e in node.elements if e.compute is not None)
+    emit = build_emitter(node.segment, elements, node.pairs, size)
     return CSeg(node, idx, node.segment, matches, soft, elements, unconsumed, frozen, size, fill,
-                not matches and not soft, computed, not computed)
+                not matches and not soft, computed, emit)
 
 
 def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool = False) -> CBlock:

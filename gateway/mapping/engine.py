@@ -31,6 +31,7 @@ class CompiledMap:
     spec: MapSpec
     root: CBlock
     placeable: frozenset[str]
+    placeable_tree: dict[str, Any]  # the same paths as nested dicts ("items[]" for lists, _LEAF at a field)
 
     @property
     def transaction_set(self) -> str:
@@ -51,7 +52,8 @@ def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[st
     data, files = load_merged(Path(path), list(search or []))
     spec = parse_map(data, model_for, dict(variables or {}), files)
     root = compile_spec(spec)
-    return CompiledMap(spec, root, frozenset(placeable_paths(root)))
+    placeable = frozenset(placeable_paths(root))
+    return CompiledMap(spec, root, placeable, _tree(placeable))
 
 
 def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
@@ -140,6 +142,46 @@ def _leaves(obj: Any, prefix: str, pattern: str, out: list[tuple[str, str]]) -> 
         out.append((prefix[:-1], pattern[:-1]))
 
 
+_LEAF = object()
+
+
+def _tree(paths: frozenset[str]) -> dict[Any, Any]:
+    root: dict[Any, Any] = {}
+    for path in paths:
+        node = root
+        for key in path.split("."):
+            node = node.setdefault(key, {})
+        node[_LEAF] = True
+    return root
+
+
+def _all_placed(obj: dict[str, Any], tree: dict[Any, Any], top: bool) -> bool:
+    """True when every leaf of ``obj`` has a place in the map; False means "look closer" (``_leaves``)."""
+    for key, value in obj.items():
+        if value is None or (top and key in SKIPPED_FIELDS):
+            continue
+        kind = type(value)
+        if kind is dict:
+            sub = tree.get(key)
+            if sub is None or not _all_placed(value, sub, False):
+                return False
+        elif kind is list:
+            sub = tree.get(key + "[]")
+            if sub is None:
+                return False
+            for item in value:
+                if type(item) is dict:
+                    if not _all_placed(item, sub, False):
+                        return False
+                elif item is not None and (type(item) is list or _LEAF not in sub):
+                    return False
+        else:
+            sub = tree.get(key)
+            if sub is None or _LEAF not in sub:
+                return False
+    return True
+
+
 def to_dict(document: Document) -> dict[str, Any]:
     """The JSON form of a canonical document: camelCase, ISO dates, decimals as strings, no nulls/empty lists."""
     return dump(document)
@@ -158,12 +200,13 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
             data = json_form(model, document.model_dump(by_alias=True) if isinstance(document, Document) else document)
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
-    leaves: list[tuple[str, str]] = []
-    _leaves(data, "", "", leaves)
-    for concrete, pattern in leaves:
-        if pattern not in mapping.placeable:
-            raise MappingError(f"{what}: field {concrete} has no place in map {mapping.files[-1]} "
-                               f"(add it to the map or leave it out)")
+    if not _all_placed(data, mapping.placeable_tree, True):
+        leaves: list[tuple[str, str]] = []
+        _leaves(data, "", "", leaves)
+        for concrete, pattern in leaves:
+            if pattern not in mapping.placeable:
+                raise MappingError(f"{what}: field {concrete} has no place in map {mapping.files[-1]} "
+                                   f"(add it to the map or leave it out)")
     if delimiters is None:
         delimiters = partner.delimiters(mapping.version[:5]) if isinstance(partner, PartnerProfile) else Delimiters()
     return Writer(mapping.root, what, delimiters.component, data).run()

@@ -68,70 +68,8 @@ class Writer:
                 self.block(c.block, obj, where)
 
     def segment(self, c: CSeg, obj: dict[str, Any], where: str, force: bool) -> bool:
-        el = [""] * (c.size + 1)
-        el[0] = c.seg
-        filled = False
-        comps: dict[int, list[str]] = {}
-        for e in c.elements:
-            spec = e.spec
-            if spec.when is not None and _get(obj, spec.when) in (None, ""):
-                continue
-            if e.path is not None:
-                value = _get(obj, e.path)
-                if value is None or value == "":
-                    if spec.default is None:
-                        continue
-                    text = spec.default
-                else:
-                    filled = True
-                    if e.reverse is not None:
-                        code = e.reverse.get(str(value))
-                        if code is None:
-                            if str(value) in (e.codes or {}):
-                                code = str(value)  # already an X12 code (kept as is on input)
-                            else:
-                                raise self.fail(f"value {value!r} is not in code table {spec.codes} "
-                                                f"(known: {', '.join(sorted(e.reverse))})",
-                                                where + ".".join(e.path))
-                        text = code
-                    else:
-                        try:
-                            text = e.to_x12(value)
-                        except (ValueError, ArithmeticError) as exc:
-                            raise self.fail(str(exc), where + ".".join(e.path)) from None
-            elif spec.const is not None:
-                text = spec.const
-            else:
-                text = self.compute(spec.compute)  # type: ignore[arg-type]
-                filled = True  # a computed element (CTT01 ...) is always written
-            if e.component is not None:
-                parts = comps.setdefault(e.index, [])
-                parts.extend([""] * (e.component - len(parts)))
-                parts[e.component - 1] = text
-            else:
-                el[e.index] = text
-        pairs = c.node.pairs
-        if pairs is not None:
-            slots = list(pairs.qualifiers)
-            for qual, path in pairs.table.items():
-                value = _get(obj, path)
-                if value is None or value == "":
-                    continue
-                if not slots:
-                    raise self.fail(f"no free {c.seg} qualifier element left for {qual}", where + ".".join(path))
-                q = slots.pop(0)
-                el[q], el[q + 1] = qual, str(value)
-                filled = True
-        if not (filled or force):
-            return False
-        for index, parts in comps.items():
-            while parts and parts[-1] == "":
-                parts.pop()
-            el[index] = self.component.join(parts)
-        while len(el) > 1 and el[-1] == "":
-            el.pop()
-        self.out.append(Segment(el))
-        return True
+        """Append ``c``'s segment for ``obj`` (generated per node, see emitgen); False when it has no data."""
+        return c.emit(obj, self, where, force)
 
     def compute(self, compute: tuple[str, str]) -> str:
         func, arg = compute

@@ -192,3 +192,20 @@ def test_ctt_totals_are_checked_on_input(registry: PartnerRegistry, ctt: bytes, 
                               load_partner_map(partner, "850", REPO / "maps"))
     about_ctt = [str(w) for w in warnings if "CTT" in str(w)]
     assert about_ctt == [] if warned is None else len(about_ctt) == 1 and warned in about_ctt[0]
+
+
+def test_more_product_ids_than_po1_qualifier_pairs_is_an_error(registry: PartnerRegistry) -> None:
+    partner = registry.get("generic")
+    doc = json.loads((REPO / "partners" / "generic" / "golden" / "850.json").read_text())[0]
+    doc["orderDetails"]["items"][0].update(upc="012345678905", ean="4006381333931", isbn="9780306406157",
+                                           vendorPartNumber="VP-1")  # six ids for five PO106..PO115 pairs
+    with pytest.raises(MappingError, match=r"field orderDetails\.items\[0\]\.\w+: no free PO1 qualifier element"):
+        canonical_to_x12(doc, partner, load_partner_map(partner, "850", REPO / "maps"))
+
+
+def test_810_total_with_more_than_the_implied_decimals_is_an_error(registry: PartnerRegistry) -> None:
+    partner = registry.get("generic")
+    doc = json.loads((REPO / "partners" / "generic" / "golden" / "810.json").read_text())[0]
+    doc["invoiceTotal"]["amount"] = "980.654"  # agrees with the lines to the cent, but TDS01 has 2 decimals
+    with pytest.raises(MappingError, match=r"field invoiceTotal\.amount: 980\.654 has more than 2 decimals"):
+        canonical_to_x12(doc, partner, load_partner_map(partner, "810", REPO / "maps"))
