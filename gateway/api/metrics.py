@@ -75,7 +75,7 @@ def store_snapshot(session: Session, now: datetime) -> MetricsSnapshot:
     """Document counts, queue depths and ages, and latencies, read from the store in one session."""
     snapshot = MetricsSnapshot(
 documents=stats.document_counts(session))
-    kinds = stats.job_queues(session)
+    kinds = stats.job_queues(session, now)
     starts = [q.oldest for q in kinds if q.oldest is not None]
     # "jobs" is every waiting job of any kind; each kind is also its own queue ("as2.send", "pipeline.deliver"...).
     every_job = stats.QueueStat("jobs", sum(q.depth for q in kinds), min(starts) if starts else None)

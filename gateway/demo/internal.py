@@ -23,8 +23,10 @@ Say = Callable[[str], None]
 class InternalSystem:
     """Verifies each webhook, then submits an 855, an 856 and an 810 for every purchase order it receives."""
 
-    def __init__(self, gateway_url: str, token: str, webhook_secret: str, say: Say, *, pause: float = 0.5) -> None:
-        self.gateway_url = gateway_url.rstrip("/")
+    def __init__(self, gateway_urls: list[str], token: str, webhook_secret: str, say: Say, *,
+                 pause: float = 0.5) -> None:
+        self.gateway_urls = [url.rstrip("/") for url in gateway_urls]  # taken in turn, one per submission
+        self._turn = 0
         self.token = token
         self.secret = webhook_secret
         self.say = say
@@ -63,8 +65,10 @@ class InternalSystem:
     def submit(self, partner: str, code: str, document: dict[str, Any]) -> dict[str, Any]:
         """POST one canonical document; the Idempotency-Key makes a resubmission after a crash harmless."""
         po = document.get("purchaseOrderNumber") or document["orders"][0]["purchaseOrderNumber"]
+        base = self.gateway_urls[self._turn % len(self.gateway_urls)]
+        self._turn += 1
         response = self._client.post(
-            f"{self.gateway_url}/api/v1/documents/{code}",
+            f"{base}/api/v1/documents/{code}",
             json={"partner": partner, "document": document},
             headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": f"demo-{code}-{po}"},
         )

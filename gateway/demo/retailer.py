@@ -22,6 +22,7 @@ from gateway.partners.as2_section import AS2Section
 
 log = logging.getLogger("acorn.demo.retailer")
 MAX_DECOMPRESSED = 50 * 1024 * 1024
+ASYNC_MDN_DELAY = 0.5  # seconds: an asynchronous MDN comes later, on its own connection
 Say = Callable[[str], None]
 
 
@@ -43,8 +44,12 @@ def retailer_view(key_pem: Path, gateway_cert: Path, gateway_as2_url: str) -> As
 class Retailer:
     """Sends 850s and 997s over AS2 and serves an AS2 endpoint for the gateway's documents."""
 
-    def __init__(self, partner: As2Partner, state: DemoState, save_state: Callable[[], None], say: Say) -> None:
+    def __init__(self, partner: As2Partner, state: DemoState, save_state: Callable[[], None], say: Say,
+                 *, targets: list[str] | None = None) -> None:
         self.partner = partner
+        # Several gateway nodes behind no load balancer: the retailer takes turns (tests/deploy/test_multinode.py).
+        self.targets = list(targets or [partner.profile.url or ""])
+        self._turn = 0
         self.state = state
         self._save = save_state
         self.say = say
@@ -77,7 +82,9 @@ class Retailer:
 
     def _send(self, payload: bytes, filename: str, what: str) -> None:
         message = build_message(self.partner, payload, filename, "application/edi-x12")
-        url = self.partner.profile.url or ""
+        with self._lock:
+            url = self.targets[self._turn % len(self.targets)]
+            self._turn += 1
         response = self._client.post(url, content=message.body, headers=message.headers)
         if response.status_code != 200:
             self.counts[f"{what} refused"] += 1
@@ -117,10 +124,14 @@ class Retailer:
         return 200, dict(result.mdn.headers), result.mdn.body
 
     def _post_async_mdn(self, url: str, headers: dict[str, str], body: bytes) -> None:
+        time.sleep(ASYNC_MDN_DELAY)
         try:
-            self._client.post(url, content=body, headers=headers)
+            response = self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
+            self.counts["async mdn failed"] += 1
             self.say(f"retailer  !! async MDN to {url} failed: {exc}")
+            return
+        self.counts["async mdn sent" if response.status_code < 300 else "async mdn refused"] += 1
 
     def _lookup(self, as2_from: str, as2_to: str) -> As2Partner | None:
         profile = self.partner.profile

@@ -81,7 +81,7 @@ class Demo:
             retailer_view(prepared.retailer_key.key_pem, prepared.gateway_key.cert_pem, f"{url}/as2"),
             prepared.state, lambda: prepared.state.save(prepared.layout.state_file), self.say,
         )
-        internal = InternalSystem(url, prepared.state.token, prepared.state.webhook_secret, self.say)
+        internal = InternalSystem([url], prepared.state.token, prepared.state.webhook_secret, self.say)
         store = Store.from_url(prepared.settings.database_url)
         try:
             retailer.start(opts.ports.retailer)

@@ -110,7 +110,8 @@ class Prepared:
         }
 
 
-def _profile(source: Path, ports: Ports, gateway_key: GeneratedKey, retailer_key: GeneratedKey) -> dict[str, Any]:
+def _profile(source: Path, ports: Ports, gateway_key: GeneratedKey, retailer_key: GeneratedKey,
+             mdn: dict[str, Any] | None) -> dict[str, Any]:
     """The bundled Amazon profile, pointed at the simulators and the keys generated for this data directory."""
     data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
     as2 = data["as2"]
@@ -119,6 +120,8 @@ def _profile(source: Path, ports: Ports, gateway_key: GeneratedKey, retailer_key
     as2["our_signing_key"] = {"path": str(gateway_key.key_pem)}
     as2["our_decryption_key"] = {"path": str(gateway_key.key_pem)}
     as2["their_certificates"] = [{"path": str(retailer_key.cert_pem), "label": "demo retailer"}]
+    if mdn is not None:
+        as2["mdn"] = mdn
     data["deliveries"] = [{
         "name": "erp-orders",
         "document_types": ["850", "180"],
@@ -129,19 +132,22 @@ def _profile(source: Path, ports: Ports, gateway_key: GeneratedKey, retailer_key
 
 
 def write_partner(layout: DemoLayout, bundled: Path, ports: Ports, gateway_key: GeneratedKey,
-                  retailer_key: GeneratedKey) -> Path:
-    """Copy the bundled Amazon profile with its maps, then rewrite URLs and key paths for this run's ports."""
+                  retailer_key: GeneratedKey, *, mdn: dict[str, Any] | None = None) -> Path:
+    """Copy the bundled Amazon profile with its maps, then rewrite URLs and key paths for this run's ports.
+
+    ``mdn`` replaces the profile's MDN request (the multi-node test asks for asynchronous MDNs).
+    """
     target = layout.partners_dir / PARTNER
     shutil.copytree(bundled / PARTNER, target, dirs_exist_ok=True)
-    profile = _profile(bundled / PARTNER / "partner.yaml", ports, gateway_key, retailer_key)
+    profile = _profile(bundled / PARTNER / "partner.yaml", ports, gateway_key, retailer_key, mdn)
     header = "# Written by `acorn demo` at every start from the bundled profile; edits here are overwritten.\n"
     (target / "partner.yaml").write_text(header + yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
     return target / "partner.yaml"
 
 
-def prepare(data_dir: Path, ports: Ports, *, bundled_partners: Path | None = None) -> Prepared:
+def prepare(data_dir: Path, ports: Ports, *, bundled_partners: Path | None = None, database_url: str = "") -> Prepared:
     """Keys (generated on first run), partner profile, migrated database, monitor login, API token, state."""
-    base = Settings(data_dir=data_dir.resolve(), environment="development")
+    base = Settings(data_dir=data_dir.resolve(), environment="development", database_url=database_url)
     layout = DemoLayout(base.data_dir)
     state = DemoState.load(layout.state_file)
     gateway_key = ensure_dev_keys(layout.data_dir, OUR_AS2_ID)

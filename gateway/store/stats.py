@@ -55,11 +55,15 @@ def document_counts(session: Session) -> list[DocumentCount]:
     return sorted(counts, key=lambda c: (c.partner, c.document_type, c.direction, c.status))
 
 
-def job_queues(session: Session) -> list[QueueStat]:
-    """Waiting jobs (pending or failed, awaiting their retry) per job kind, with the oldest creation time."""
+def job_queues(session: Session, now: datetime) -> list[QueueStat]:
+    """Jobs due by ``now`` and not yet taken, per kind, with the time the oldest became due.
+
+    Jobs scheduled for later (deadline checks, retries waiting for their backoff) are not a backlog; they count
+    once they are due.
+    """
     query = (
-        select(Job.kind, func.count(), func.min(Job.created_at))
-        .where(col(Job.status).in_(_WAITING_JOBS))
+        select(Job.kind, func.count(), func.min(Job.run_after))
+        .where(col(Job.status).in_(_WAITING_JOBS), col(Job.run_after) <= now)
         .group_by(col(Job.kind))
     )
     return sorted((QueueStat(str(kind), int(n), _utc(oldest)) for kind, n, oldest in session.exec(query)),

@@ -37,8 +37,8 @@ def test_store_snapshot_renders_every_family(store) -> None:
             message, _ = as2.record_as2_message(
                 session, direction=Direction.OUTBOUND, message_id=f"<{seconds}@acorn>", partner_id="amazon",
                 as2_from="ACORNVENDOR", as2_to="AMAZON", status=AS2Status.MDN_RECEIVED,
-                created_at=now - timedelta(seconds=seconds + 60),
             )
+            message.created_at = now - timedelta(seconds=seconds + 60)
             as2.store_mdn(session, message.id, direction=Direction.INBOUND, disposition="processed",
                           status=MdnStatus.RECEIVED, created_at=now - timedelta(seconds=60))
         document, _ = documents.create_document(

@@ -42,10 +42,11 @@ def test_document_counts_group_by_partner_type_direction_status(store) -> None:
     ]
 
 
-def test_job_queues_count_waiting_jobs_and_oldest(store) -> None:
+def test_job_queues_count_due_jobs_and_oldest(store) -> None:
     with store.transaction() as session:
         first, _ = jobs.enqueue_job(session, "as2.send", dedupe_key="s1")
         jobs.enqueue_job(session, "as2.send", dedupe_key="s2")
+        jobs.enqueue_job(session, "as2.mdn_deadline", dedupe_key="later", run_after=utc_now() + timedelta(hours=1))
         jobs.enqueue_job(session, "pipeline.deliver", dedupe_key="d1")
         done, _ = jobs.enqueue_job(session, "pipeline.deliver", dedupe_key="d2")
         dead, _ = jobs.enqueue_job(session, "pipeline.deliver", dedupe_key="d3", max_attempts=1)
@@ -57,20 +58,21 @@ def test_job_queues_count_waiting_jobs_and_oldest(store) -> None:
             elif job.id == dead.id:
                 assert jobs.fail_job(session, job.id, "w", "boom").status is JobStatus.DEAD
             else:
-                jobs.fail_job(session, job.id, "w", "retry later")  # FAILED: still waiting
+                jobs.fail_job(session, job.id, "w", "retry later")  # FAILED: due again after its backoff
     with store.transaction() as session:
-        queues = {q.queue: q for q in stats.job_queues(session)}
+        assert [q.queue for q in stats.job_queues(session, utc_now())] == ["as2.send"]  # the retry is not due yet
+        queues = {q.queue: q for q in stats.job_queues(session, utc_now() + timedelta(minutes=5))}
         assert stats.dead_jobs(session) == 1
     assert set(queues) == {"as2.send", "pipeline.deliver"}
     assert queues["as2.send"].depth == 2 and queues["pipeline.deliver"].depth == 1
     oldest = queues["as2.send"].oldest
-    assert oldest is not None and abs((oldest - first.created_at).total_seconds()) < 1
+    assert oldest is not None and abs((oldest - first.run_after).total_seconds()) < 1
     assert oldest.tzinfo is not None
 
 
 def test_empty_queues(store) -> None:
     with store.transaction() as session:
-        assert stats.job_queues(session) == []
+        assert stats.job_queues(session, utc_now()) == []
         pull = stats.pull_queue_stat(session)
     assert pull.depth == 0 and pull.oldest is None
 
@@ -94,8 +96,8 @@ def test_mdn_and_ack_latencies(store) -> None:
         sent, _ = as2.record_as2_message(
             session, direction=Direction.OUTBOUND, message_id="<m1@acorn>", partner_id="amazon",
             as2_from="ACORNVENDOR", as2_to="AMAZON", status=AS2Status.MDN_RECEIVED,
-            created_at=now - timedelta(seconds=30),
         )
+        sent.created_at = now - timedelta(seconds=30)
         as2.store_mdn(session, sent.id, direction=Direction.INBOUND, disposition="processed",
                       status=MdnStatus.RECEIVED, created_at=now - timedelta(seconds=18))
         waiting, _ = as2.record_as2_message(
@@ -111,8 +113,8 @@ def test_mdn_and_ack_latencies(store) -> None:
         old, _ = as2.record_as2_message(
             session, direction=Direction.OUTBOUND, message_id="<m0@acorn>", partner_id="amazon",
             as2_from="ACORNVENDOR", as2_to="AMAZON", status=AS2Status.MDN_RECEIVED,
-            created_at=now - timedelta(days=3),
         )
+        old.created_at = now - timedelta(days=3)
         as2.store_mdn(session, old.id, direction=Direction.INBOUND, disposition="processed", status=MdnStatus.RECEIVED)
         invoice = _doc(session, "amazon", DocType.INVOICE_810, Direction.OUTBOUND, DocumentStatus.ACCEPTED,
                        sent_at=now - timedelta(minutes=10))
