@@ -54,16 +54,26 @@ class _Child:
 class _Loop:
     __slots__ = ("loop_id", "children", "dispatch", "is_hl", "required_before")
 
-    def __init__(self, loop_id: str, is_hl: bool) -> None:
-        self.loop_id = loop_id
+    def __init__(self, loop_id: str | None, is_hl: bool) -> None:
+        self.loop_id = loop_id  # as AK303 / IK303 shows it (None outside any loop)
         self.children: list[_Child] = []
         self.dispatch: dict[str, tuple[int, ...]] = {}
         self.is_hl = is_hl
         self.required_before: list[int] = [0]  # required children among children[:i], to skip needless scans
 
 
+def _loop_code(node: LoopDef, root: bool) -> str | None:
+    """AK303 loop identifier: the grammar's own when it is a short code (999's 2000), else the first segment ID."""
+    if root:
+        return None
+    if len(node.loop_id) <= 4 and node.loop_id.isalnum():
+        return node.loop_id
+    return node.first_segment.segment_id
+
+
 class _Compiler:
     def __init__(self, element_sep: str, component_sep: str) -> None:
+        self.root = True
         self.element_sep, self.component_sep = element_sep, component_sep
         self._specs: dict[int, tuple[CompiledElement, ...]] = {}
 
@@ -71,7 +81,8 @@ class _Compiler:
         return self._specs.setdefault(id(seg), compile_segment(seg))
 
     def loop(self, node: LoopDef) -> _Loop:
-        out = _Loop(node.loop_id, node.first_segment.segment_id == "HL")
+        out = _Loop(_loop_code(node, self.root), node.first_segment.segment_id == "HL")
+        self.root = False
         table: dict[str, list[int]] = {}
         for i, child in enumerate(node.children):
             compiled = _Child(child, node.loop_id, self)
@@ -215,7 +226,7 @@ class _Walk:
         self.stack.append(_Frame(loop, hl_id))
         self.elements(loop.children[0], raw, sid, index, loop.loop_id)
 
-    def elements(self, child: _Child, raw: str, sid: str, index: int, loop_id: str) -> None:
+    def elements(self, child: _Child, raw: str, sid: str, index: int, loop_id: str | None) -> None:
         if child.fast(raw, len(sid)) is not None:
             return
         for pos, comp, code, message, expected, found, ref in check_elements(raw.split(self.sep), child.specs,
