@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from gateway.pipeline.statuses import DocumentStatus
+from gateway.store.enums import AS2Status
 from gateway.ui import auth
 from gateway.ui.auth import AdminDep, BackendDep, SessionDep
 from gateway.ui.charts import stacked_bars
@@ -131,6 +133,7 @@ def documents(request: Request, session: SessionDep, backend: BackendDep, cursor
     return _page(
         request, "documents.html", session, nav="documents", f=f, q=f.q, rows=rows, columns=COLUMNS,
         sort_url=sort_url, partners=[p.id for p in backend.partners()], doc_types=DOC_TYPES,
+        statuses=[s.value for s in DocumentStatus],
         next_url=("/documents?" + urlencode({**params, "cursor": next_cursor})) if next_cursor else None,
         prev_url=("/documents?" + urlencode(params)) if cursor else None,
     )
@@ -186,7 +189,7 @@ def messages(request: Request, session: SessionDep, backend: BackendDep, cursor:
     rows, next_cursor = backend.search_messages(f, cursor, PAGE_SIZE)
     params = {k: v for k, v in request.query_params.items() if k != "cursor"}
     return _page(request, "messages.html", session, nav="messages", f=f, rows=rows,
-                 partners=[p.id for p in backend.partners()],
+                 partners=[p.id for p in backend.partners()], statuses=[s.value for s in AS2Status],
                  next_url=("/messages?" + urlencode({**params, "cursor": next_cursor})) if next_cursor else None)
 
 

@@ -67,6 +67,7 @@ def test_analyst_sees_dashboard_and_finds_po(client: TestClient) -> None:
     assert "<svg" in dashboard.text and "webhook answered 500" in dashboard.text
     found = client.get("/documents", params={"q": "4500012345"})
     assert "/documents/doc-1" in found.text
+    assert "<option >acknowledged_with_errors</option>" in found.text  # status filter lists every status
     missing = client.get("/documents", params={"q": "999"})
     assert "No document matches" in missing.text
 
