@@ -39,6 +39,8 @@ class CSeg:
     always: bool  # no qualifier conditions: every segment with this ID matches
     computed: tuple[int, ...]  # indexes of computed elements (CTT01 ...) to check on input
     emit: Emitter  # generated: JSON fields -> one output segment (see emitgen)
+    prefix: str = ""  # "path." of the node's object, for error messages on output
+    base: str = ""  # "list.path" of a repeating node
 
 
 @dataclass(slots=True)
@@ -55,6 +57,8 @@ class CLoop:
     idx: int
     trigger: CSeg
     block: CBlock  # the loop's own nodes after the trigger
+    prefix: str = ""
+    base: str = ""
 
 
 @dataclass(slots=True)
@@ -102,7 +106,11 @@ def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> C
     computed = tuple(e.index for e in node.elements if e.compute is not None)
     emit = build_emitter(node.segment, elements, node.pairs, size)
     return CSeg(node, idx, node.segment, matches, soft, elements, unconsumed, frozen, size, fill,
-                not matches and not soft, computed, emit)
+                not matches and not soft, computed, emit, *_where(node))
+
+
+def _where(node: SegmentNode | LoopNode) -> tuple[str, str]:
+    return "".join(f"{p}." for p in node.path), ".".join(node.list_path or ())
 
 
 def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool = False) -> CBlock:
@@ -115,7 +123,8 @@ def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool
         elif isinstance(node, LoopNode):
             first = node.children[0]
             assert isinstance(first, SegmentNode)
-            compiled.append(CLoop(node, idx, _segment(first, 0, codes), _block(node.children, codes, True)))
+            compiled.append(CLoop(node, idx, _segment(first, 0, codes), _block(node.children, codes, True),
+                                  *_where(node)))
         else:
             levels = {c: CLevel(c, lv.list_path, lv.parents, _block(lv.children, codes))
                       for c, lv in node.levels.items()}

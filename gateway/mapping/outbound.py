@@ -48,17 +48,16 @@ class Writer:
                 continue
             if node.list_path is not None:
                 items = _get(obj, node.list_path) or []
-                base = ".".join(node.list_path)
+                base = where + c.base
                 for n, item in enumerate(items):
-                    self.instance(c, item, f"{where}{base}[{n}].", force=True)
+                    self.instance(c, item, f"{base}[{n}].", force=True)
             else:
                 target = _get(obj, node.path) if node.path else obj
                 if target is None:
                     if node.required:
                         raise self.fail("is required by the map but missing", where + ".".join(node.path))
                     continue
-                sub = where + "".join(f"{p}." for p in node.path)
-                self.instance(c, target, sub, force=node.required or isinstance(c, CLoop))
+                self.instance(c, target, where + c.prefix, force=node.required or isinstance(c, CLoop))
 
     def instance(self, c: CSeg | CLoop, obj: dict[str, Any], where: str, force: bool) -> None:
         if isinstance(c, CSeg):
