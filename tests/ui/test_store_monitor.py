@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from gateway.pipeline import as2_outbound
+from gateway.pipeline.as2_context import service_for
+from gateway.store import as2 as store_as2
 from gateway.store import events as store_events
 from gateway.store import jobs as store_jobs
-from gateway.store.enums import JobStatus
+from gateway.store.enums import AS2Status, JobStatus
 from gateway.ui.actions import AUDIT_STAGE
 from gateway.ui.store_monitor import StoreMonitor
 from gateway.ui.views import Filters
@@ -174,3 +177,16 @@ def test_partner_pages_show_profile_certificates_and_last_traffic(monitor: Store
     assert "their certificate (development)" in uses and "our signing" in uses
     assert all(c.days > 60 and len(c.fingerprint) == 95 for c in amazon.certificates)
     assert monitor.partner("amazon") == amazon and monitor.partner("nobody") is None
+
+
+def test_retry_of_a_dead_outbound_message_sends_it_again(monitor: StoreMonitor, seeded: Seeded) -> None:
+    service = service_for(seeded.runtime)
+    ref, _ = as2_outbound.message_for_document(service, seeded.invoice_id)
+    with seeded.database.transaction() as session:
+        store_as2.update_as2_message(session, ref, AS2Status.DEAD, error="HTTP 503 six times")
+    outcome = monitor.act("retry", ref, "ana")
+    assert outcome.endswith("queued to be sent again") and "outbound" in outcome
+    view = monitor.message(ref)
+    assert view is not None and view.msg.status == "queued"
+    assert [d.id for d in view.documents] == [seeded.invoice_id]
+    assert _audit(seeded, as2_message_id=ref) == [("ana", "ok", outcome)]
