@@ -17,10 +17,10 @@ from gateway.errors import GrammarError
 from gateway.x12.grammar import GrammarLibrary, library
 from gateway.x12.grammar_model import Grammar, LoopDef, SegmentDef
 from gateway.x12.issues import Issue, Level
-from gateway.x12.model import Delimiters, Segment, TransactionSet
+from gateway.x12.model import Delimiters, TransactionSet
 from gateway.x12.scanner import RawBody
 from gateway.x12.validate_elements import CompiledElement, check_elements, compile_segment, fast_pattern
-from gateway.x12.validate_fast import BodyPattern, hl_consistent, hl_parents
+from gateway.x12.validate_fast import BodyPattern, SetSource, hl_consistent, hl_parents, raw_parts
 
 # AK304 / IK304 codes
 UNRECOGNIZED, UNEXPECTED, MISSING, LOOP_OVER, SEGMENT_OVER, ELEMENT_ERRORS = "1", "2", "3", "4", "5", "8"
@@ -144,7 +144,7 @@ class _Walk:
     """Walks one transaction set given as segment texts (no element lists unless a segment needs a closer look)."""
 
     def __init__(self, compiled: CompiledGrammar, tset: TransactionSet, delimiters: Delimiters,
-                 source: _Source) -> None:
+                 source: SetSource) -> None:
         self.compiled = compiled
         self.tset = tset
         self.component = delimiters.component
@@ -254,55 +254,6 @@ class _Walk:
         return hl01
 
 
-class _Source:
-    """Where the segments of a set came from: numbers and byte offsets, computed only for segments with issues."""
-
-    def __init__(self, tset: TransactionSet, body: list[Segment] | None, parts: list[_Part] | None) -> None:
-        self.tset, self.body, self.parts = tset, body, parts
-
-    def locate(self, index: int) -> tuple[int | None, int | None]:
-        """(segment number in the file, byte offset) of the segment at 0-based ``index`` in the set (ST = 0)."""
-        seg: Segment | None = None
-        if index == 0:
-            seg = self.tset.header
-        elif self.body is not None:
-            seg = self.body[index - 1] if index - 1 < len(self.body) else self.tset.trailer
-        elif self.parts is not None:
-            for first, number, pieces, offset, token_len in self.parts:
-                if first <= index < first + len(pieces):
-                    k = index - first
-                    return number + k, offset + sum(len(p) + token_len for p in pieces[:k])
-            seg = self.tset.trailer
-        pos = seg.position if seg is not None else None
-        return (pos.segment_number, pos.offset) if pos is not None else (None, None)
-
-
-# (index of the first piece in the set, its segment number, the segment texts, its byte offset, terminator length)
-_Part = tuple[int, int, list[str], int, int]
-
-
-def _raw_parts(tset: TransactionSet, element_sep: str) -> list[_Part] | None:
-    """The body as segment texts straight from the reader's unsplit text, when it kept it (clean regions).
-
-    Reads the reader's pending bodies (TransactionSet._pending, scanner.RawBody) without building Segment objects:
-    the validator's fast path needs only each segment's text. Anything else falls back to ``tset.segments``.
-    """
-    pending = getattr(tset, "_pending", None)
-    if not pending or not all(isinstance(p, RawBody) and p.element == element_sep for p in pending):
-        return None
-    parts: list[_Part] = []
-    index = 1
-    for part in pending:
-        pieces = part.text.split(part.token)
-        if pieces and pieces[-1] == "":
-            pieces.pop()
-        if len(pieces) != part.count:
-            return None
-        parts.append((index, part.first_number, pieces, part.offset, len(part.token)))
-        index += len(pieces)
-    return parts if index - 1 == tset.segment_count else None
-
-
 def infer_version(tset: TransactionSet, delimiters: Delimiters) -> str:
     """004010 or 005010: ST03 when present, else 00501+ interchanges are the ones with a repetition separator."""
     st03 = tset.implementation_reference
@@ -341,9 +292,9 @@ class Validator:
         sep = delimiters.element
         if self._fast_valid(compiled, tset, sep, delimiters.segment):
             return []
-        parts = _raw_parts(tset, sep)
+        parts = raw_parts(tset, sep)
         body = None if parts is not None else tset.segments
-        walk = _Walk(compiled, tset, delimiters, _Source(tset, body, parts))
+        walk = _Walk(compiled, tset, delimiters, SetSource(tset, body, parts))
         walk.elements(compiled.root.children[0], sep.join(tset.header.elements), "ST", 0, compiled.root.loop_id)
         step = walk.step
         index = 0

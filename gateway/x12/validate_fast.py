@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 
 from gateway.x12.grammar_model import LoopDef, SegmentDef
+from gateway.x12.model import Segment, TransactionSet
+from gateway.x12.scanner import RawBody
 from gateway.x12.validate_elements import compile_segment, element_pattern
 
 _MAX_REPEAT = 65535  # larger counted repeats are treated as unbounded by the fast path (the walker counts them)
@@ -101,3 +103,52 @@ def hl_consistent(triples: tuple[tuple[str, str, str], ...], parents: dict[str, 
             return False
         stack.append((level, hl01))
     return True
+
+
+class SetSource:
+    """Where the segments of a set came from: numbers and byte offsets, computed only for segments with issues."""
+
+    def __init__(self, tset: TransactionSet, body: list[Segment] | None, parts: list[RawPart] | None) -> None:
+        self.tset, self.body, self.parts = tset, body, parts
+
+    def locate(self, index: int) -> tuple[int | None, int | None]:
+        """(segment number in the file, byte offset) of the segment at 0-based ``index`` in the set (ST = 0)."""
+        seg: Segment | None = None
+        if index == 0:
+            seg = self.tset.header
+        elif self.body is not None:
+            seg = self.body[index - 1] if index - 1 < len(self.body) else self.tset.trailer
+        elif self.parts is not None:
+            for first, number, pieces, offset, token_len in self.parts:
+                if first <= index < first + len(pieces):
+                    k = index - first
+                    return number + k, offset + sum(len(p) + token_len for p in pieces[:k])
+            seg = self.tset.trailer
+        pos = seg.position if seg is not None else None
+        return (pos.segment_number, pos.offset) if pos is not None else (None, None)
+
+
+# (index of the first piece in the set, its segment number, the segment texts, its byte offset, terminator length)
+RawPart = tuple[int, int, list[str], int, int]
+
+
+def raw_parts(tset: TransactionSet, element_sep: str) -> list[RawPart] | None:
+    """The body as segment texts straight from the reader's unsplit text, when it kept it (clean regions).
+
+    Reads the reader's pending bodies (TransactionSet._pending, scanner.RawBody) without building Segment objects:
+    the validator's fast path needs only each segment's text. Anything else falls back to ``tset.segments``.
+    """
+    pending = getattr(tset, "_pending", None)
+    if not pending or not all(isinstance(p, RawBody) and p.element == element_sep for p in pending):
+        return None
+    parts: list[RawPart] = []
+    index = 1
+    for part in pending:
+        pieces = part.text.split(part.token)
+        if pieces and pieces[-1] == "":
+            pieces.pop()
+        if len(pieces) != part.count:
+            return None
+        parts.append((index, part.first_number, pieces, part.offset, len(part.token)))
+        index += len(pieces)
+    return parts if index - 1 == tset.segment_count else None
