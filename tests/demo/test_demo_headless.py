@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,23 +13,13 @@ import pytest
 from gateway.demo.progress import cycle_report
 from gateway.demo.setup import PARTNER, DemoState
 from gateway.store import Store, stats
+from tests.deploy.net import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def _demo(data_dir: Path, orders: int) -> subprocess.CompletedProcess[str]:
-    gateway, retailer, internal = _free_ports(3)
+    gateway, retailer, internal = free_ports(3)
     acorn = Path(sys.executable).with_name("acorn")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACORN_")}
     return subprocess.run(

@@ -8,7 +8,6 @@ The simulated retailer and ERP (gateway.demo) send to both gateways in turn.
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,21 +21,11 @@ from gateway.demo.progress import cycle_report
 from gateway.demo.retailer import Retailer, retailer_view
 from gateway.store import Store, stats
 from gateway.store.columns import utc_now
+from tests.deploy.net import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 ORDERS = 4
 SETTLE_SECONDS = 90
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def _log_lines(path: Path) -> Iterator[dict[str, object]]:
@@ -54,7 +43,7 @@ def _message_ids(log: Path, stage: str, event_prefix: str = "") -> set[str]:
 
 @pytest.mark.parametrize("db_backend", ["postgresql"])
 def test_two_gateways_and_two_workers_share_one_database(migrated_url: str, tmp_path: Path) -> None:
-    gateway_ports, (retailer_port, internal_port) = _free_ports(2), _free_ports(2)
+    *gateway_ports, retailer_port, internal_port = free_ports(4)
     urls = [f"http://127.0.0.1:{port}" for port in gateway_ports]
     ports = setup.Ports(gateway=gateway_ports[0], retailer=retailer_port, internal=internal_port)
     prepared = setup.prepare(tmp_path / "data", ports, database_url=migrated_url)
