@@ -39,15 +39,27 @@ class _Frame:
 
 
 def _target(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    for key in path:
-        obj = obj.setdefault(key, {})
+    for key in path:  # get before set: setdefault would build a throwaway dict per step
+        sub = obj.get(key)
+        if sub is None:
+            sub = obj[key] = {}
+        obj = sub
     return obj
 
 
 def _append(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    parent = _target(obj, path[:-1])
+    *parents, last = path
+    for key in parents:
+        sub = obj.get(key)
+        if sub is None:
+            sub = obj[key] = {}
+        obj = sub
     new: dict[str, Any] = {}
-    parent.setdefault(path[-1], []).append(new)
+    items = obj.get(last)
+    if items is None:
+        obj[last] = [new]
+    else:
+        items.append(new)
     return new
 
 

@@ -49,8 +49,16 @@ class Writer:
             if node.list_path is not None:
                 items = _get(obj, node.list_path) or []
                 base = where + c.base
-                for n, item in enumerate(items):
-                    self.instance(c, item, f"{base}[{n}].", force=True)
+                if isinstance(c, CSeg):
+                    emit = c.emit
+                    for n, item in enumerate(items):
+                        emit(item, self, f"{base}[{n}].", True)
+                else:
+                    emit, inner = c.trigger.emit, c.block
+                    for n, item in enumerate(items):
+                        sub = f"{base}[{n}]."
+                        if emit(item, self, sub, True):
+                            self.block(inner, item, sub)
             else:
                 target = _get(obj, node.path) if node.path else obj
                 if target is None:
@@ -61,14 +69,9 @@ class Writer:
 
     def instance(self, c: CSeg | CLoop, obj: dict[str, Any], where: str, force: bool) -> None:
         if isinstance(c, CSeg):
-            self.segment(c, obj, where, force)
-        else:
-            if self.segment(c.trigger, obj, where, force):
-                self.block(c.block, obj, where)
-
-    def segment(self, c: CSeg, obj: dict[str, Any], where: str, force: bool) -> bool:
-        """Append ``c``'s segment for ``obj`` (generated per node, see emitgen); False when it has no data."""
-        return c.emit(obj, self, where, force)
+            c.emit(obj, self, where, force)
+        elif c.trigger.emit(obj, self, where, force):
+            self.block(c.block, obj, where)
 
     def compute(self, compute: tuple[str, str]) -> str:
         func, arg = compute
