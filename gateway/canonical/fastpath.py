@@ -120,6 +120,8 @@ class _Field:
     check: list[str]  # lines checking/converting ``v`` (known not None), returning FAIL when not certain
     default: str | None  # Python literal written when the key is absent (None: nothing is written)
     keep_empty: bool  # the top-level ``unmapped`` list stays in the output when empty
+    plain_text: bool = False  # a str with no constraint: any str is kept as is
+    sub: str | None = None  # the checker of a nested (single) model
 
 
 class _Builder:
@@ -197,8 +199,10 @@ class _Builder:
                     raise _Unsupported(f"{field_name}: validator on {inner}")
                 self.namespace[f"val_{owner}_{field_name}"] = validator
                 check += ["try:", f"    v = val_{owner}_{field_name}(v)", "except ValueError:", "    return FAIL"]
+        plain_text = inner is str and not (is_list or min_len or pattern or validator)
+        sub = self.names.get(inner) if not is_list else None
         return _Field(key, info.is_required(), optional, is_list, min_len, check,
-                      self.default(key, info, is_list, keep_empty), keep_empty)
+                      self.default(key, info, is_list, keep_empty), keep_empty, plain_text, sub)
 
     def default(self, key: str, info: FieldInfo, is_list: bool, keep_empty: bool) -> str | None:
         if info.is_required():
@@ -291,8 +295,18 @@ class _Shapes(dict[tuple[str, ...], Checker]):
         lines = ["def shape(d):"]
         if keys:
             lines.append(f"    {', '.join(f'v{n}' for n in range(len(keys)))}, = d.values()")
+        texts = [f"type(v{n}) is str" for n, key in enumerate(keys) if self.fields[key].plain_text]
+        if texts:  # any None or non-text among them: the general checker tells which
+            lines += [f"    if not ({' and '.join(texts)}):", f"        return {self.general}(d)"]
         for n, key in enumerate(keys):
             f = self.fields[key]
+            if f.plain_text:
+                continue
+            if f.sub is not None and f"{f.sub}_shapes" in self.namespace:  # nested model: its layout directly
+                lines += [f"    if type(v{n}) is not dict:", f"        return {self.general}(d)",
+                          f"    v{n} = {f.sub}_shapes[tuple(v{n})](v{n})", f"    if v{n} is FAIL:",
+                          "        return FAIL"]
+                continue
             lines += [f"    v = v{n}", "    if v is None:", f"        return {self.general}(d)", *_indent(f.check, 1)]
             if f.is_list and not f.keep_empty:
                 lines += ["    if not v:", f"        return {self.general}(d)"]
