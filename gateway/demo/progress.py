@@ -45,10 +45,12 @@ class CycleReport:
 
     def line(self) -> str:
         out = sum(n for (t, d, _), n in self.documents.items() if d == "outbound" and t in REPLY_TYPES)
+        acknowledged = sum(
+            n for (t, d, s), n in self.documents.items() if d == "outbound" and t in REPLY_TYPES and s in ACKNOWLEDGED
+        )
         mdn_in = sum(n for (d, _), n in self.mdns.items() if d == "inbound")
-        acks_in = sum(n for (d, _), n in self.acknowledgements.items() if d == "inbound")
-        return (f"{len(self.orders)} orders in, {out} replies out, {self.complete_orders} cycles complete; "
-                f"{mdn_in} MDNs received, {acks_in} 997s received; {len(self.open_items)} open")
+        return (f"{len(self.orders)} orders in, {out} replies out ({acknowledged} acknowledged by a 997), "
+                f"{mdn_in} MDNs received, {self.complete_orders} cycles complete; {len(self.open_items)} open")
 
 
 def cycle_report(store: Store, partner_id: str) -> CycleReport:

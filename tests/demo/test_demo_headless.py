@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gateway.demo.progress import cycle_report
-from gateway.demo.setup import PARTNER, DemoState
-from gateway.store import Store, stats
+from gateway.demo.setup import DEMO_PASSWORD, DEMO_USER, PARTNER, DemoState
+from gateway.store import Store, auth, stats
 from tests.deploy.net import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -35,6 +35,7 @@ def _check_store(data_dir: Path, orders: int) -> None:
         report = cycle_report(store, PARTNER)
         with store.transaction() as session:
             traffic = stats.partner_traffic(session, PARTNER)
+            assert auth.verify_user(session, DEMO_USER, DEMO_PASSWORD) is not None  # the login the terminal prints
     finally:
         store.dispose()
     assert report.open_items == []
