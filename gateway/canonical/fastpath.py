@@ -187,8 +187,8 @@ class _Builder:
         if is_list:
             if not (isinstance(inner, type) and issubclass(inner, BaseModel)) or validator or pattern:
                 raise _Unsupported(field_name)
-            sub = self.model(inner)
-            check = ["if type(v) is not list:", "    return FAIL", f"v = [{sub}(x) for x in v]", "if FAIL in v:",
+            item = self.model(inner)
+            check = ["if type(v) is not list:", "    return FAIL", f"v = [{item}(x) for x in v]", "if FAIL in v:",
                      "    return FAIL"]
             if min_len:
                 check += [f"if len(v) < {min_len}:", "    return FAIL"]
