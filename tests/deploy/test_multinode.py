@@ -29,9 +29,12 @@ SETTLE_SECONDS = 90
 
 
 def _log_lines(path: Path) -> Iterator[dict[str, object]]:
+    """Every line `acorn serve` / `acorn worker` wrote: one JSON object each (json.loads fails the test if not)."""
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("{"):
-            yield json.loads(line)
+        if line.strip():
+            record = json.loads(line)
+            assert {"time", "level", "logger", "event"} <= set(record), line
+            yield record
 
 
 def _message_ids(log: Path, stage: str, event_prefix: str = "") -> set[str]:
@@ -117,3 +120,5 @@ def test_two_gateways_and_two_workers_share_one_database(migrated_url: str, tmp_
     assert sent[1] and sent[2], "one worker sent nothing: the test did not exercise both nodes"
     assert sent[1] == matched[2] and sent[2] == matched[1]
     assert len(sent[1] | sent[2]) == 4 * ORDERS and not sent[1] & sent[2]
+    for child in children:  # JSON logs throughout, from gateways and workers alike
+        assert sum(1 for _ in _log_lines(child.log_path)) > 0
