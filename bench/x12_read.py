@@ -1,6 +1,9 @@
 """X12 read (+ validate) throughput beside pyx12's X12Reader and a plain bytes.split loop, and streaming peak RSS.
 
-Run: .venv/bin/python bench/x12_read.py [--mb 20] [--rss-mb 200]
+Run: .venv/bin/python -m bench.x12_read [--mb 20] [--rss-mb 200] [--pyx12-mb 1]
+pyx12's validator (the reference, gateway.x12.reference) walks every segment through its map tree at well under
+1 MB/s, so it runs on the leading interchanges (at least --pyx12-mb MB) of each file, beside ours on the same slice;
+--pyx12-mb 0 runs it on the whole file.
 Files are generated into bench/out/ (gitignored). All figures of one run come from the same machine state.
 """
 
@@ -73,6 +76,46 @@ def _grammar_validate() -> Callable[[Path], int] | None:
     return run
 
 
+def _grammar_only(path: Path) -> int:
+    from gateway.x12.validate import default_validator
+
+    validator = default_validator()
+    n = 0
+    for ctx in iter_transaction_sets(path):
+        assert not validator(ctx.transaction_set, ctx.interchange.delimiters)
+        n += ctx.transaction_set.segment_count + 2
+    return n
+
+
+def _pyx12_validate(path: Path) -> int:
+    from gateway.x12.reference import quiet, reference_issues
+
+    quiet()
+    issues = reference_issues(path)
+    assert not issues, issues[:3]
+    return sum(1 for _ in iter_segments(path))
+
+
+def _slice(path: Path, mb: float) -> Path:
+    """The leading complete interchanges of ``path`` adding up to at least ``mb`` MB."""
+    if mb <= 0:
+        return path
+    out = path.with_name(f"{path.stem}_first{mb:g}mb.x12")
+    if out.exists():
+        return out
+    data = path.read_bytes()
+    end = 0
+    while end < mb * 1_000_000:
+        nxt = data.find(b"IEA*", end)
+        if nxt < 0:
+            break
+        end = data.index(b"~", nxt) + 1
+        while end < len(data) and data[end : end + 1] in (b"\n", b"\r"):
+            end += 1
+    out.write_bytes(data[:end])
+    return out
+
+
 def _pyx12(path: Path) -> int:
     from pyx12.x12file import X12Reader
 
@@ -112,6 +155,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=20)
     parser.add_argument("--rss-mb", type=int, default=200)
     parser.add_argument("--rss-child")
+    parser.add_argument("--pyx12-mb", type=float, default=1.0)
     args = parser.parse_args()
     if args.rss_child:
         _rss_child(args.rss_child)
@@ -128,6 +172,7 @@ def main() -> None:
     grammar = _grammar_validate()
     if grammar is not None:
         runners.append(("acorn read + envelope + grammar validation", grammar))
+        runners.append(("acorn grammar validator only (validate_transaction_set per set)", _grammar_only))
     runners.append(("pyx12 X12Reader (read only)", _pyx12))
     many = OUT / f"850_{args.rss_mb}mb.x12"
     if not many.exists():
@@ -153,6 +198,14 @@ def main() -> None:
             elapsed, n = _time(fn, path)
             print(f"| {kind} {size:.1f} MB | {name} | {size / elapsed:.1f} | {n / elapsed:,.0f} | {elapsed:.2f} |",
                   flush=True)
+        part = _slice(path, args.pyx12_mb)
+        part_size = part.stat().st_size / 1e6
+        for name, fn in (("acorn grammar validator only (validate_transaction_set per set)", _grammar_only),
+                         ("acorn read + envelope + grammar validation", _grammar_validate() or _ours_validate),
+                         ("pyx12 x12n_document validation with maps/x12 (reference)", _pyx12_validate)):
+            elapsed, n = _time(fn, part)
+            print(f"| {kind} {part_size:.1f} MB slice | {name} | {part_size / elapsed:.2f} | {n / elapsed:,.0f} | "
+                  f"{elapsed:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -125,11 +125,12 @@ def _value_pattern(spec: CompiledElement, stop: str) -> str:
         if codes is not None:
             fitting = sorted((c for c in codes if lo <= len(c) <= hi), key=len, reverse=True)
             return "(?:" + "|".join(re.escape(c) for c in fitting) + ")" if fitting else _NEVER
-        return f"[^{stop}]{{{lo},{hi}}}"
+        return f"[^{stop}]{{{lo},{hi}}}+"
     if kind == NUM:
-        return f"-?[0-9]{{{lo},{hi}}}"
+        return f"-?[0-9]{{{lo},{hi}}}+"
     if kind == REAL:
-        return f"-?(?:[0-9]{{{lo},{hi}}}|(?=[0-9.]{{{lo + 1},{hi + 1}}}(?![0-9.]))[0-9]*\\.[0-9]+)"
+        # every alternative must end where the value ends: the enclosing groups are possessive
+        return f"-?(?:[0-9]{{{lo},{hi}}}(?![0-9.])|(?=[0-9.]{{{lo + 1},{hi + 1}}}(?![0-9.]))[0-9]*\\.[0-9]+)"
     if kind == DT:
         return _DAY if lo == hi == 8 else _NEVER
     if kind == TM:
@@ -145,8 +146,9 @@ def _sequence(items: list[tuple[bool, str]], sep: str) -> str:
     needed = False
     for required, pattern in reversed(items):
         needed = needed or required
-        body = pattern if required else f"(?:{pattern})?"
-        tail = f"(?:{sep}{body}{tail})" + ("" if needed else "?")
+        # possessive: a value ends at a separator, so nothing is ever given back (no backtracking state to keep)
+        body = pattern if required else f"(?:{pattern})?+"
+        tail = f"(?:{sep}{body}{tail})" + ("" if needed else "?+")
     return tail
 
 
@@ -167,7 +169,7 @@ def element_pattern(specs: tuple[CompiledElement, ...], element_sep: str, compon
             first = comps[0]
             rest = _sequence([(cs[1], _value_pattern(cs, composite_stop)) for cs in comps[1:]], c)
             head = _value_pattern(first, composite_stop)
-            items.append((spec[1], (head if first[1] else f"(?:{head})?") + rest))
+            items.append((spec[1], (head if first[1] else f"(?:{head})?+") + rest))
         else:
             items.append((spec[1], _value_pattern(spec, simple_stop)))
     return _sequence(items, e)
