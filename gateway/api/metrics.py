@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gateway.pipeline.as2_context import As2Service
+from gateway.pipeline.runtime import Runtime
 from gateway.pipeline.statuses import Stage
 from gateway.store import Session, stats
 
@@ -68,6 +71,24 @@ def summarise(kind: str, samples: Iterable[stats.Latency]) -> list[LatencySummar
     for partner, values in sorted(by_partner.items()):
         values.sort()
         out.append(LatencySummary(kind, partner, len(values), {q: quantile(values, q) for q in QUANTILES}))
+    return out
+
+
+def own_certificates(runtime: Runtime, now: datetime) -> list[CertificateExpiry]:
+    """Days to expiry of our own signing and decryption certificates, per partner profile that names them."""
+    service = runtime.extras.get("as2")
+    if not isinstance(service, As2Service):
+        return []
+    out = []
+    for partner_id, partner in sorted(service.directory.partners.items()):
+        for usage, pair in (("our signing", partner.signing_key), ("our decryption", partner.decryption_key)):
+            if pair is None:
+                continue
+            asn1 = pair.certificate.asn1
+            not_after: datetime = asn1["tbs_certificate"]["validity"]["not_after"].native
+            fingerprint = hashlib.sha256(asn1.dump()).digest().hex(":").upper()
+            days = round((not_after - now).total_seconds() / 86400, 3)
+            out.append(CertificateExpiry(partner_id, usage, fingerprint, days))
     return out
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from gateway.api import translation
 from gateway.api.backend import DocumentQuery, MessageQuery, Submission, Submitted
-from gateway.api.metrics import CertificateExpiry, MetricsSnapshot
+from gateway.api.metrics import CertificateExpiry, MetricsSnapshot, own_certificates
 from gateway.api.policy import Principal, Role
 from gateway.api.queries import QUERIES_KEY, BridgeQueries
 from gateway.api.schemas import (
@@ -203,6 +203,7 @@ class StoreBackend:
                 snapshot.certificates.append(
                     CertificateExpiry(partner.id, cert.usage, cert.fingerprint_sha256, round(days, 3))
                 )
+        snapshot.certificates.extend(own_certificates(self.runtime, self.runtime.now()))
         return snapshot
 
     # --- tokens and users -------------------------------------------------------------------------------
