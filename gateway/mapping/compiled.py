@@ -75,6 +75,8 @@ class CHL:
     idx: int
     levels: dict[str, CLevel]
     top: str  # code of the level without a parent (the shipment)
+    # level code -> its child levels as (code, list path, "list.path" for messages), in map order
+    children: dict[str, list[tuple[str, tuple[str, ...], str]]] = field(default_factory=dict)
 
 
 def _element(spec: ElementSpec, codes: dict[str, dict[str, str]]) -> CElement:
@@ -129,7 +131,9 @@ def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool
             levels = {c: CLevel(c, lv.list_path, lv.parents, _block(lv.children, codes))
                       for c, lv in node.levels.items()}
             top = next(c for c, lv in node.levels.items() if lv.list_path is None)
-            compiled.append(CHL(node, idx, levels, top))
+            children = {code: [(c, lv.list_path, ".".join(lv.list_path)) for c, lv in levels.items()
+                               if code in lv.parents and lv.list_path is not None] for code in levels}
+            compiled.append(CHL(node, idx, levels, top, children))
     block = CBlock(compiled)
     for c in compiled:
         sid = c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL"

@@ -17,8 +17,8 @@ Emitter = Callable[[dict[str, Any], Any, str, bool], bool]
 
 def _get(lines: list[str], path: tuple[str, ...], indent: str) -> None:
     """``v`` = the value at ``path`` below ``obj``, None when a step is missing or not an object."""
-    lines.append(f"{indent}v = obj")
-    for key in path:
+    lines.append(f"{indent}v = obj.get({path[0]!r})")  # obj is a dict (see the top of emit)
+    for key in path[1:]:
         lines.append(f"{indent}v = v.get({key!r}) if isinstance(v, dict) else None")
 
 
@@ -34,7 +34,9 @@ def _assign(lines: list[str], index: int, component: int | None, indent: str) ->
 def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitter:
     """The output function of one compiled segment node (``elements`` are CElement)."""
     namespace: dict[str, Any] = {"Segment": Segment}
-    lines = ["def emit(obj, w, where, force):", f"    el = {[seg] + [''] * size!r}", "    filled = False"]
+    lines = ["def emit(obj, w, where, force):", "    if not isinstance(obj, dict):",
+             "        obj = {}  # every field reads as missing, as for any non-object",
+             f"    el = {[seg] + [''] * size!r}", "    filled = False"]
     has_comps = any(e.component is not None for e in elements)
     if has_comps:
         lines.append("    comps = {}")

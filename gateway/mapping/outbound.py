@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.errors import MappingError
-from gateway.mapping.compiled import CHL, CBlock, CLoop, CSeg
+from gateway.mapping.compiled import CHL, CBlock, CSeg
 from gateway.mapping.convert import format_number
 from gateway.mapping.inbound import walk
 from gateway.x12.model import Segment
@@ -65,13 +65,11 @@ class Writer:
                     if node.required:
                         raise self.fail("is required by the map but missing", where + ".".join(node.path))
                     continue
-                self.instance(c, target, where + c.prefix, force=node.required or isinstance(c, CLoop))
-
-    def instance(self, c: CSeg | CLoop, obj: dict[str, Any], where: str, force: bool) -> None:
-        if isinstance(c, CSeg):
-            c.emit(obj, self, where, force)
-        elif c.trigger.emit(obj, self, where, force):
-            self.block(c.block, obj, where)
+                sub = where + c.prefix
+                if isinstance(c, CSeg):
+                    c.emit(target, self, sub, node.required)
+                elif c.trigger.emit(target, self, sub, True):
+                    self.block(c.block, target, sub)
 
     def compute(self, compute: tuple[str, str]) -> str:
         func, arg = compute
@@ -85,16 +83,12 @@ class Writer:
     def hierarchy(self, hl: CHL, code: str, obj: dict[str, Any], parent: int | None, where: str) -> None:
         self.hl_counter += 1
         number = self.hl_counter
-        level = hl.levels[code]
-        children = [(c, lv) for c, lv in hl.levels.items() if code in lv.parents and lv.list_path is not None]
-        has_children = any(_get(obj, lv.list_path) for _, lv in children)  # type: ignore[arg-type]
+        children = hl.children[code]
         el = ["HL", str(number), "" if parent is None else str(parent), code]
         if hl.node.child_code:
-            el.append("1" if has_children else "0")
+            el.append("1" if any(_get(obj, path) for _, path, _ in children) else "0")
         self.out.append(Segment(el))
-        self.block(level.block, obj, where)
-        for child_code, lv in children:
-            assert lv.list_path is not None
-            base = ".".join(lv.list_path)
-            for n, item in enumerate(_get(obj, lv.list_path) or []):
+        self.block(hl.levels[code].block, obj, where)
+        for child_code, path, base in children:
+            for n, item in enumerate(_get(obj, path) or []):
                 self.hierarchy(hl, child_code, item, number, f"{where}{base}[{n}].")
