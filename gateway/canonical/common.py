@@ -114,8 +114,7 @@ def check_sscc(value: str) -> str:
     """An SSCC-18 with a valid GS1 mod-10 check digit."""
     if len(value) != 18 or not value.isdigit():
         raise ValueError(f"SSCC must be 18 digits, got {value!r}")
-    digits = [int(c) for c in value[:17]]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
+    total = 3 * sum(map(int, value[0:17:2])) + sum(map(int, value[1:17:2]))  # GS1 weights 3,1,3,1...
     expected = (10 - total % 10) % 10
     if int(value[17]) != expected:
         raise ValueError(f"SSCC {value} has check digit {value[17]}, expected {expected}")
