@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,15 +20,20 @@ from tests.deploy.net import free_ports
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def _demo(data_dir: Path, orders: int) -> subprocess.CompletedProcess[str]:
-    gateway, retailer, internal = free_ports(3)
+def _command(data_dir: Path, ports: list[int], *options: str) -> list[str]:
+    gateway, retailer, internal = ports
     acorn = Path(sys.executable).with_name("acorn")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACORN_")}
-    return subprocess.run(
-        [str(acorn), "demo", "--data-dir", str(data_dir), "--port", str(gateway), "--retailer-port", str(retailer),
-         "--internal-port", str(internal), "--orders", str(orders), "--interval", "1", "--duration", "120"],
-        env=env, cwd=data_dir.parent, capture_output=True, text=True, timeout=240,
-    )
+    return [str(acorn), "demo", "--data-dir", str(data_dir), "--port", str(gateway), "--retailer-port",
+            str(retailer), "--internal-port", str(internal), *options]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("ACORN_")}
+
+
+def _demo(data_dir: Path, orders: int) -> subprocess.CompletedProcess[str]:
+    command = _command(data_dir, free_ports(3), "--orders", str(orders), "--interval", "1", "--duration", "120")
+    return subprocess.run(command, env=_env(), cwd=data_dir.parent, capture_output=True, text=True, timeout=240)
 
 
 def _check_store(data_dir: Path, orders: int) -> None:
@@ -71,3 +78,26 @@ def test_demo_runs_the_full_cycle_and_continues(tmp_path: Path) -> None:
     assert again.next_po == state.next_po + 1
     assert sorted(p.name for p in (data_dir / "dev-keys").iterdir()) == keys
     assert json.loads((data_dir / "demo" / "state.json").read_text())["retailer_isa13"] > state.retailer_isa13
+
+
+def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    data_dir, ports = tmp_path / "data", free_ports(3)
+    process = subprocess.Popen(_command(data_dir, ports, "--interval", "600"), env=_env(), cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:  # bounded by the test timeout
+            seen.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, "".join(seen) + rest
+    assert "stopping the worker, the gateway and the simulators" in rest
+    for port in ports:  # the gateway (a child process) and both simulators are gone
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
