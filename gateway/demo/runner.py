@@ -58,6 +58,13 @@ Press Ctrl-C to stop; the next `acorn demo` continues with the same data.
 """
 
 
+def _listen(what: str, option: str, port: int, start: Callable[[int], None]) -> None:
+    try:
+        start(port)
+    except OSError as exc:
+        raise AcornError(f"{what} cannot listen on 127.0.0.1:{port} ({exc.strerror}): choose another {option}") from exc
+
+
 class Demo:
     """Owns every component; ``run`` returns the exit code (0: every cycle reconciled or stopped by the user)."""
 
@@ -84,8 +91,8 @@ class Demo:
         internal = InternalSystem([url], prepared.state.token, prepared.state.webhook_secret, self.say)
         store = Store.from_url(prepared.settings.database_url)
         try:
-            retailer.start(opts.ports.retailer)
-            internal.start(opts.ports.internal)
+            _listen("the simulated retailer", "--retailer-port", opts.ports.retailer, retailer.start)
+            _listen("the simulated ERP", "--internal-port", opts.ports.internal, internal.start)
             gateway = processes.start("gateway", ["serve", "--port", str(opts.ports.gateway)], env, logs)
             children.append(gateway)
             processes.wait_ready(gateway, f"{url}/health/ready", READY_TIMEOUT)
