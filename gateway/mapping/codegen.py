@@ -33,6 +33,18 @@ def _setter(path: tuple[str, ...]) -> Callable[[dict[str, Any], str], None]:
     return setter
 
 
+def build_matcher(matches: tuple[tuple[int, str], ...], soft: tuple[tuple[int, str], ...]
+                  ) -> Callable[[list[str]], bool]:
+    """``match(el)``: the qualifiers that select a node (BEG01 const ...) are there; soft ones, when present, agree."""
+    terms = [f"(el[{i}] if n > {i} else '') == {const!r}" for i, const in matches]
+    terms += [f"not (n > {i} and el[{i}] and el[{i}] != {const!r})" for i, const in soft]
+    code = "def match(el):\n    n = len(el)\n    return " + (" and ".join(terms) or "True")
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "<map match>", "exec"), namespace)  # noqa: S102 - built from a checked map
+    matcher: Callable[[list[str]], bool] = namespace["match"]
+    return matcher
+
+
 def build_filler(seg: str, elements: list[Any], unconsumed: tuple[int, ...], composite: dict[int, frozenset[int]],
                  pairs: Any) -> Filler:
     """``fill(obj, el, n, reader, pos)`` for one compiled segment node (``elements`` are CElement).

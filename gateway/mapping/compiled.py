@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.mapping import convert
-from gateway.mapping.codegen import Filler, build_filler
+from gateway.mapping.codegen import Filler, build_filler, build_matcher
 from gateway.mapping.emitgen import Emitter, build_emitter
 from gateway.mapping.segments import SEGMENT_ELEMENTS
 from gateway.mapping.spec import ElementSpec, HLNode, LoopNode, MapSpec, Node, SegmentNode
@@ -41,6 +41,7 @@ class CSeg:
     emit: Emitter  # generated: JSON fields -> one output segment (see emitgen)
     prefix: str = ""  # "path." of the node's object, for error messages on output
     base: str = ""  # "list.path" of a repeating node
+    match: Callable[[list[str]], bool] = bool  # generated: do this segment's elements select the node?
 
 
 @dataclass(slots=True)
@@ -108,7 +109,7 @@ def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> C
     computed = tuple(e.index for e in node.elements if e.compute is not None)
     emit = build_emitter(node.segment, elements, node.pairs, size)
     return CSeg(node, idx, node.segment, matches, soft, elements, unconsumed, frozen, size, fill,
-                not matches and not soft, computed, emit, *_where(node))
+                not matches and not soft, computed, emit, *_where(node), build_matcher(matches, soft))
 
 
 def _where(node: SegmentNode | LoopNode) -> tuple[str, str]:

@@ -63,14 +63,6 @@ def _append(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     return new
 
 
-def _matches(c: CSeg, el: list[str]) -> bool:
-    n = len(el)
-    for index, const in c.matches:
-        if (el[index] if index < n else "") != const:
-            return False
-    return all(not (index < n and el[index] and el[index] != const) for index, const in c.soft)
-
-
 class Reader:
     """One run over one transaction set body."""
 
@@ -111,7 +103,7 @@ class Reader:
                         break
                 else:
                     for cand, test in cands:
-                        if test is None or test.always or _matches(test, el):
+                        if test is None or test.always or test.match(el):
                             hit = cand
                             break
                     if hit is not None:
