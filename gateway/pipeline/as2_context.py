@@ -24,7 +24,7 @@ from gateway.partners.loader import load_registry
 from gateway.settings import Settings
 from gateway.store import Session, Store
 from gateway.store.enums import Outcome, SubjectType
-from gateway.store.events import append_event
+from gateway.store.events import NewEvent, append_event, append_events
 
 log = logging.getLogger("acorn.as2")
 
@@ -184,6 +184,25 @@ def record(
         detail=detail,
     )
     log_line(stage, outcome, text, partner=partner, direction=direction, message_id=message_id, detail=detail)
+
+
+class Timeline:
+    """The events of one message in one transaction: each is logged when noted, all are stored by one INSERT."""
+
+    def __init__(self, *, message_ref: str, partner: str | None, direction: str, message_id: str | None) -> None:
+        self.message_ref, self.partner, self.direction, self.message_id = message_ref, partner, direction, message_id
+        self.events: list[NewEvent] = []
+
+    def note(self, stage: As2Stage, outcome: Outcome, text: str, detail: dict[str, Any] | None = None) -> None:
+        self.events.append(NewEvent(stage, outcome, text, SubjectType.AS2_MESSAGE, self.message_ref,
+                                    as2_message_id=self.message_ref, detail=detail, occurred_at=datetime.now(UTC)))
+        log_line(stage, outcome, text, partner=self.partner, direction=self.direction, message_id=self.message_id,
+                 detail=detail)
+
+    def write(self, session: Session) -> None:
+        """Store the noted events in the caller's transaction (call once, before it commits)."""
+        append_events(session, self.events)
+        self.events = []
 
 
 def log_line(

@@ -23,22 +23,24 @@ from gateway.as2.mdn_request import MdnRequest, mdn_request
 from gateway.as2.mime import header, strip_angle, unquote_as2_name
 from gateway.errors import AS2Error, NotFoundError, TransportError
 from gateway.partners.as2_section import MdnMode, Timeouts
-from gateway.pipeline.as2_context import As2Service, As2Stage, log_line, record
+from gateway.pipeline.as2_context import As2Service, As2Stage, Timeline, log_line, record
 from gateway.pipeline.ports import InboundPayload
 from gateway.pipeline.statuses import PipelineJob
 from gateway.store import Session
 from gateway.store.as2 import (
     get_as2_message,
+    insert_as2_message,
+    insert_mdn,
     mdn_for,
-    record_as2_message,
-    store_mdn,
+    set_as2_message,
     update_as2_message,
     update_mdn,
 )
-from gateway.store.blobs import blob_content, put_blob
+from gateway.store.blobs import NewBlob, blob_content, insert_blobs, put_blob
+from gateway.store.columns import new_id
 from gateway.store.enums import AS2Status, BlobKind, Direction, JobKind, MdnStatus, Outcome
 from gateway.store.enums import MdnMode as StoredMdnMode
-from gateway.store.jobs import backoff_delay, enqueue_job
+from gateway.store.jobs import add_job, backoff_delay
 from gateway.store.models import Mdn
 
 MDN_DELIVERY_ATTEMPTS = 10
@@ -103,21 +105,22 @@ def _commit_raw(service: As2Service, headers: Mapping[str, str], body: bytes) ->
     if len(stored_id) > _MAX_STORED_ID:
         stored_id = "overlong-message-id-sha256-" + hashlib.sha256(stored_id.encode()).hexdigest()
     subject = header(headers, "Subject")
+    sha256 = hashlib.sha256(body).hexdigest()
     with service.store.transaction() as session:
-        row, created = record_as2_message(
+        ref, created = insert_as2_message(
             session, direction=Direction.INBOUND, message_id=stored_id, partner_id=partner_id,
-            as2_from=as2_from[:128], as2_to=as2_to[:128], status=AS2Status.RECEIVED, body=body,
+            as2_from=as2_from[:128], as2_to=as2_to[:128], status=AS2Status.RECEIVED, body=body, body_sha256=sha256,
             headers=dict(headers), subject=subject[:998] if subject else None,
             mdn_mode=StoredMdnMode(request.mode.value), mdn_url=(request.url or "")[:2000] or None,
         )
         if created:
-            record(
-                session, As2Stage.RECEIVE, Outcome.OK, f"received {len(body)} bytes from AS2-From {as2_from!r}",
-                message_ref=row.id, partner=partner_id, direction=Direction.INBOUND, message_id=stored_id,
-                detail={"size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "mdn": request.mode.value,
-                        "known_partner": partner is not None},
-            )
-    return _Raw(row.id, created, partner_id, stored_id, request)
+            timeline = Timeline(message_ref=ref, partner=partner_id, direction=Direction.INBOUND,
+                                message_id=stored_id)
+            timeline.note(As2Stage.RECEIVE, Outcome.OK, f"received {len(body)} bytes from AS2-From {as2_from!r}",
+                          detail={"size": len(body), "sha256": sha256, "mdn": request.mode.value,
+                                  "known_partner": partner is not None})
+            timeline.write(session)
+    return _Raw(ref, created, partner_id, stored_id, request)
 
 
 def _answer_duplicate(service: As2Service, raw: _Raw, body: bytes) -> HttpReply | None:
@@ -152,7 +155,7 @@ def _answer_duplicate(service: As2Service, raw: _Raw, body: bytes) -> HttpReply 
             return EMPTY_OK
         if raw.request.mode is MdnMode.ASYNC:
             if raw.partner_id is not None and _http_url(raw.request.url):
-                _queue_mdn_delivery(session, mdn, raw.request.url, raw.ref, repeat=True)
+                _queue_mdn_delivery(session, mdn.id, raw.request.url, raw.ref, repeat=True)
             return EMPTY_OK
         return HttpReply(200, dict(mdn.headers or {}), blob_content(session, mdn.blob_id))
 
@@ -173,52 +176,80 @@ def _wait_for_first_copy(service: As2Service, ref: str) -> None:
 
 
 def _finish(service: As2Service, raw: _Raw, result: InboundResult) -> HttpReply:
-    """Stages (c)-(g) committed together: security facts, payload, status, MDN, hand-off, async MDN job."""
+    """Stages (c)-(g) committed together: security facts, payload, status, MDN, hand-off, async MDN job.
+
+    Everything is prepared before the transaction opens (on SQLite it holds the database's write lock)."""
     facts = result.security
-    where: dict[str, Any] = {"message_ref": raw.ref, "partner": raw.partner_id, "direction": Direction.INBOUND,
-                             "message_id": raw.message_id}
+    timeline = Timeline(message_ref=raw.ref, partner=raw.partner_id, direction=Direction.INBOUND,
+                        message_id=raw.message_id)
+    mic_algorithm = result.mic_algorithm.value if result.mic_algorithm else None
+    security = {"signed": facts.signed, "encrypted": facts.encrypted, "compressed": facts.compressed,
+                "encryption": facts.encryption, "signature_digest": facts.signature_digest,
+                "mic_algorithm": mic_algorithm}
+    blobs: list[NewBlob] = []
+    if result.error is not None:
+        timeline.note(As2Stage.UNWRAP, Outcome.ERROR, f"{result.disposition.value}: {result.error}",
+                      detail={"disposition": result.disposition.value, "error": str(result.error),
+                              "error_type": type(result.error).__name__, **security})
+    else:
+        timeline.note(As2Stage.UNWRAP, Outcome.OK, "decrypted, verified and decompressed as required", security)
+        payload = result.payload or b""
+        timeline.note(As2Stage.STORE, Outcome.OK, f"payload stored ({len(payload)} bytes)",
+                      {"size": len(payload), "filename": result.filename, "content_type": result.content_type})
+    if result.ok and result.payload is not None:
+        blobs.append(NewBlob(BlobKind.AS2_PAYLOAD, result.payload))
     mdn = result.mdn
+    mdn_id = new_id()
+    if mdn is not None:
+        blobs.append(NewBlob(BlobKind.MDN, mdn.body))
+        outcome = Outcome.OK if mdn.disposition.endswith("processed") else Outcome.WARNING
+        timeline.note(As2Stage.MDN, outcome, f"{mdn.mode.value} MDN stored: {mdn.disposition}",
+                      {"disposition": mdn.disposition, "signed": mdn.signed, "mode": mdn.mode.value, "mdn": mdn_id})
+    hand_off = result.ok and service.hand_off and raw.partner_id is not None
+    if hand_off:
+        timeline.note(As2Stage.HAND_OFF, Outcome.OK, "payload queued for X12 processing")
+    deliver = mdn is not None and mdn.mode is MdnMode.ASYNC and _note_async_mdn(timeline, raw, mdn)
     with service.store.transaction() as session:
-        update_as2_message(
-            session, raw.ref, AS2Status.PROCESSED if result.ok else AS2Status.FAILED,
-            payload=result.payload if result.ok else None, disposition=result.disposition.value,
-            error=str(result.error) if result.error is not None else None, mic=result.mic,
-            mic_algorithm=result.mic_algorithm.value if result.mic_algorithm else None,
-            signed=facts.signed, signature_algorithm=facts.signature_digest, encrypted=facts.encrypted,
+        blob_ids = insert_blobs(session, blobs)
+        stored = {"payload_blob_id": blob_ids[0]} if result.ok and result.payload is not None else {}
+        set_as2_message(
+            session, raw.ref, AS2Status.PROCESSED if result.ok else AS2Status.FAILED, **stored,
+            disposition=result.disposition.value, error=str(result.error) if result.error is not None else None,
+            mic=result.mic, mic_algorithm=mic_algorithm, signed=facts.signed,
+            signature_algorithm=facts.signature_digest, encrypted=facts.encrypted,
             encryption_algorithm=facts.encryption, compressed=facts.compressed,
         )
-        security = {"signed": facts.signed, "encrypted": facts.encrypted, "compressed": facts.compressed,
-                    "encryption": facts.encryption, "signature_digest": facts.signature_digest,
-                    "mic_algorithm": result.mic_algorithm.value if result.mic_algorithm else None}
-        if result.error is not None:
-            record(session, As2Stage.UNWRAP, Outcome.ERROR, f"{result.disposition.value}: {result.error}", **where,
-                   detail={"disposition": result.disposition.value, "error": str(result.error),
-                           "error_type": type(result.error).__name__, **security})
-        else:
-            record(session, As2Stage.UNWRAP, Outcome.OK, "decrypted, verified and decompressed as required",
-                   **where, detail=security)
-            payload = result.payload or b""
-            record(session, As2Stage.STORE, Outcome.OK, f"payload stored ({len(payload)} bytes)", **where,
-                   detail={"size": len(payload), "filename": result.filename, "content_type": result.content_type})
-        mdn_row = _store_our_mdn(session, raw, mdn, where) if mdn is not None else None
-        if result.ok and service.hand_off and raw.partner_id is not None:
-            enqueue_job(session, PipelineJob.PROCESS_INBOUND, payload={"message": raw.ref}, subject_id=raw.ref,
-                        dedupe_key=f"inbound:{raw.ref}")
-            record(session, As2Stage.HAND_OFF, Outcome.OK, "payload queued for X12 processing", **where)
-        if mdn_row is not None and mdn is not None and mdn.mode is MdnMode.ASYNC:
-            if raw.partner_id is None:
-                # Never POST to a URL named by an unknown sender: the MDN stays stored for an analyst.
-                record(session, As2Stage.MDN_DELIVERY, Outcome.WARNING,
-                       f"async MDN to {mdn.url} not sent: the sender is not a known partner", **where)
-            elif not _http_url(mdn.url):
-                record(session, As2Stage.MDN_DELIVERY, Outcome.ERROR,
-                       f"async MDN not sent: Receipt-Delivery-Option {mdn.url!r} is not an http(s) URL", **where,
-                       detail={"error": "unsupported Receipt-Delivery-Option"})
-            else:
-                _queue_mdn_delivery(session, mdn_row, mdn.url, raw.ref, repeat=False)
+        if mdn is not None:
+            insert_mdn(
+                session, raw.ref, direction=Direction.OUTBOUND, disposition=mdn.disposition,
+                status=MdnStatus.SENT if mdn.mode is MdnMode.SYNC else MdnStatus.PENDING, blob_id=blob_ids[-1],
+                headers=mdn.headers, mdn_id=mdn_id, mic=mdn.mic,
+                mic_algorithm=mdn.mic_algorithm.value if mdn.mic_algorithm else None, signed=mdn.signed,
+            )
+        if hand_off:
+            add_job(session, PipelineJob.PROCESS_INBOUND, payload={"message": raw.ref}, subject_id=raw.ref,
+                    dedupe_key=f"inbound:{raw.ref}")
+        if deliver and mdn is not None:
+            _queue_mdn_delivery(session, mdn_id, mdn.url, raw.ref, repeat=False)
+        timeline.write(session)
     if mdn is not None and mdn.mode is MdnMode.SYNC:
         return HttpReply(200, dict(mdn.headers), mdn.body)
     return EMPTY_OK
+
+
+def _note_async_mdn(timeline: Timeline, raw: _Raw, mdn: OutboundMdn) -> bool:
+    """Whether the async MDN may be POSTed; the reason it may not goes on the timeline."""
+    if raw.partner_id is None:
+        # Never POST to a URL named by an unknown sender: the MDN stays stored for an analyst.
+        timeline.note(As2Stage.MDN_DELIVERY, Outcome.WARNING,
+                      f"async MDN to {mdn.url} not sent: the sender is not a known partner")
+        return False
+    if not _http_url(mdn.url):
+        timeline.note(As2Stage.MDN_DELIVERY, Outcome.ERROR,
+                      f"async MDN not sent: Receipt-Delivery-Option {mdn.url!r} is not an http(s) URL",
+                      {"error": "unsupported Receipt-Delivery-Option"})
+        return False
+    return True
 
 
 def _http_url(url: str | None) -> bool:
@@ -227,23 +258,10 @@ def _http_url(url: str | None) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def _store_our_mdn(session: Session, raw: _Raw, mdn: OutboundMdn, where: dict[str, Any]) -> Mdn:
-    row = store_mdn(
-        session, raw.ref, direction=Direction.OUTBOUND, disposition=mdn.disposition,
-        status=MdnStatus.SENT if mdn.mode is MdnMode.SYNC else MdnStatus.PENDING, raw=mdn.body,
-        headers=mdn.headers, mic=mdn.mic, mic_algorithm=mdn.mic_algorithm.value if mdn.mic_algorithm else None,
-        signed=mdn.signed,
-    )
-    outcome = Outcome.OK if mdn.disposition.endswith("processed") else Outcome.WARNING
-    record(session, As2Stage.MDN, outcome, f"{mdn.mode.value} MDN stored: {mdn.disposition}", **where,
-           detail={"disposition": mdn.disposition, "signed": mdn.signed, "mode": mdn.mode.value, "mdn": row.id})
-    return row
-
-
-def _queue_mdn_delivery(session: Session, mdn: Mdn, url: str | None, ref: str, *, repeat: bool) -> None:
-    key = f"mdn:{mdn.id}" + (f":repeat:{uuid.uuid4().hex}" if repeat else "")
-    enqueue_job(session, JobKind.AS2_SEND_MDN, payload={"mdn": mdn.id, "url": url}, subject_id=ref,
-                dedupe_key=key, max_attempts=MDN_DELIVERY_ATTEMPTS)
+def _queue_mdn_delivery(session: Session, mdn_id: str, url: str | None, ref: str, *, repeat: bool) -> None:
+    key = f"mdn:{mdn_id}" + (f":repeat:{uuid.uuid4().hex}" if repeat else "")
+    add_job(session, JobKind.AS2_SEND_MDN, payload={"mdn": mdn_id, "url": url}, subject_id=ref, dedupe_key=key,
+            max_attempts=MDN_DELIVERY_ATTEMPTS)
 
 
 def _unexpected(headers: Mapping[str, str], raw: _Raw, exc: Exception) -> InboundResult:

@@ -6,15 +6,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from gateway.errors import NotFoundError
-from gateway.store.blobs import put_blob
-from gateway.store.columns import utc_now
-from gateway.store.enums import AS2Status, BlobKind, Direction, MdnStatus
+from gateway.store.blobs import BLOB_TABLE, NewBlob, insert_blobs, put_blob
+from gateway.store.columns import new_id, utc_now
+from gateway.store.enums import AS2Status, BlobKind, Direction, MdnMode, MdnStatus
 from gateway.store.models import AS2Message, Mdn
 from gateway.store.pagination import Page, keyset_page
+
+AS2_TABLE: Any = AS2Message.__table__  # type: ignore[attr-defined]
+MDN_TABLE: Any = Mdn.__table__  # type: ignore[attr-defined]
+_UNIQUE_MESSAGE = ["partner_id", "direction", "message_id"]  # uq_as2_message_partner_direction_mid
 
 # Never stored: credentials and session material a partner or proxy may send along.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
@@ -42,7 +48,15 @@ def messages_by_message_id(session: Session, direction: Direction, message_id: s
     return list(session.exec(query.order_by(col(AS2Message.created_at), col(AS2Message.id))))
 
 
-def record_as2_message(
+def _writable(table: Any, changes: Mapping[str, Any], *, insert: bool = False) -> dict[str, Any]:
+    """``changes`` checked against the table's columns (never the id; the creation time only on insert)."""
+    for name in changes:
+        if name not in table.c or name == "id" or (name == "created_at" and not insert):
+            raise ValueError(f"{table.name} has no writable column {name!r}")
+    return {name: safe_headers(value) if name == "headers" else value for name, value in changes.items()}
+
+
+def insert_as2_message(
     session: Session,
     *,
     direction: Direction,
@@ -52,39 +66,46 @@ def record_as2_message(
     as2_to: str,
     status: AS2Status,
     body: bytes | None = None,
+    body_sha256: str | None = None,
     headers: Mapping[str, str] | None = None,
     **fields: Any,
-) -> tuple[AS2Message, bool]:
-    """Store a message and its raw body; returns (existing, False) for a duplicate (partner, direction, Message-ID).
-
-    The caller commits before any MDN leaves (durability rule); ``fields`` are other AS2Message columns.
-    """
+) -> tuple[str, bool]:
+    """Store a message and its raw body without ORM round trips: (new id, True), or (existing id, False) for a
+    duplicate (partner, direction, Message-ID). ``fields`` are other AS2Message columns; the caller commits."""
+    if partner_id is None:  # NULL partners never collide in the unique constraint: look first
+        existing = find_as2_message(session, None, direction, message_id)
+        if existing is not None:
+            return existing.id, False
+    now = utc_now()
+    values = {
+        "mdn_mode": MdnMode.NONE, "created_at": now, "updated_at": now, **_writable(AS2_TABLE, fields, insert=True),
+        "id": new_id(), "direction": direction, "message_id": message_id, "partner_id": partner_id,
+        "as2_from": as2_from, "as2_to": as2_to, "status": status, "headers": safe_headers(headers),
+        "body_blob_id": insert_blobs(session, [NewBlob(BlobKind.AS2_BODY, body, body_sha256)])[0]
+        if body is not None else None,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Parameters apart from the statement (not .values()): the statement's cache key stays cheap to compute.
+    statement = insert(AS2_TABLE).on_conflict_do_nothing(index_elements=_UNIQUE_MESSAGE).returning(AS2_TABLE.c.id)
+    connection = session.connection()
+    if connection.execute(statement, values).scalar_one_or_none() is not None:
+        return values["id"], True
+    # Another transaction stored the same Message-ID first: keep its row, drop the blob we just wrote.
+    if values["body_blob_id"] is not None:
+        connection.execute(delete(BLOB_TABLE).where(BLOB_TABLE.c.id == values["body_blob_id"]))
     existing = find_as2_message(session, partner_id, direction, message_id)
-    if existing is not None:
-        return existing, False
-    try:
-        with session.begin_nested():
-            blob = put_blob(session, BlobKind.AS2_BODY, body) if body is not None else None
-            message = AS2Message(
-                direction=direction,
-                message_id=message_id,
-                partner_id=partner_id,
-                as2_from=as2_from,
-                as2_to=as2_to,
-                status=status,
-                headers=safe_headers(headers),
-                body_blob_id=blob.id if blob else None,
-                **fields,
-            )
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        # Another transaction stored the same Message-ID between our look-up and insert.
-        existing = find_as2_message(session, partner_id, direction, message_id)
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
+    if existing is None:
+        raise NotFoundError(f"AS2 message {message_id!r} from partner {partner_id!r} conflicted but is not stored")
+    return existing.id, False
+
+
+def record_as2_message(session: Session, **fields: Any) -> tuple[AS2Message, bool]:
+    """``insert_as2_message`` (same keyword arguments), returning the row: (existing, False) for a duplicate.
+
+    The caller commits before any MDN leaves (durability rule).
+    """
+    ref, created = insert_as2_message(session, **fields)
+    return get_as2_message(session, ref), created
 
 
 def get_as2_message(session: Session, message_ref: str) -> AS2Message:
@@ -103,16 +124,23 @@ def update_as2_message(
         message.status = status
     if payload is not None:
         message.payload_blob_id = put_blob(session, BlobKind.AS2_PAYLOAD, payload).id
-    for name, value in changes.items():
-        if name == "headers":
-            value = safe_headers(value)
-        if not hasattr(AS2Message, name) or name in ("id", "created_at"):
-            raise ValueError(f"AS2Message has no writable column {name!r}")
+    for name, value in _writable(AS2_TABLE, changes).items():
         setattr(message, name, value)
     message.updated_at = utc_now()
     session.add(message)
     session.flush()
     return message
+
+
+def set_as2_message(session: Session, message_ref: str, status: AS2Status | None = None, **changes: Any) -> None:
+    """``update_as2_message`` as one UPDATE, nothing read back (blob ids, not bytes: see ``insert_blobs``)."""
+    values = {**_writable(AS2_TABLE, changes), "updated_at": utc_now()}
+    if status is not None:
+        values["status"] = status
+    statement = update(AS2_TABLE).where(AS2_TABLE.c.id == bindparam("message_ref"))
+    result = session.connection().execute(statement, {**values, "message_ref": message_ref})
+    if result.rowcount != 1:
+        raise NotFoundError(f"no AS2 message {message_ref!r}")
 
 
 def store_mdn(
@@ -141,6 +169,29 @@ def store_mdn(
     session.add(mdn)
     session.flush()
     return mdn
+
+
+def insert_mdn(
+    session: Session,
+    as2_message_id: str,
+    *,
+    direction: Direction,
+    disposition: str,
+    status: MdnStatus,
+    blob_id: str | None,
+    headers: Mapping[str, str] | None = None,
+    mdn_id: str | None = None,
+    **fields: Any,
+) -> str:
+    """``store_mdn`` as one INSERT (the raw bytes already stored by ``insert_blobs``); returns the MDN id."""
+    values = {
+        "signed": False, "mic": None, "mic_algorithm": None, "mic_matched": None, "signature_verified": None,
+        "created_at": utc_now(), **_writable(MDN_TABLE, fields, insert=True), "id": mdn_id or new_id(),
+        "as2_message_id": as2_message_id, "direction": direction, "disposition": disposition, "status": status,
+        "headers": safe_headers(headers), "blob_id": blob_id,
+    }
+    session.connection().execute(MDN_TABLE.insert(), values)
+    return str(values["id"])
 
 
 def update_mdn(session: Session, mdn_id: str, status: MdnStatus) -> Mdn:

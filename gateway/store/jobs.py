@@ -32,6 +32,24 @@ def backoff_delay(
     return timedelta(seconds=ceiling * (rng or random).uniform(0.5, 1.0))
 
 
+def _job_values(kind: str, payload: dict[str, Any] | None, subject_id: str | None, dedupe_key: str | None,
+                run_after: datetime | None, max_attempts: int) -> dict[str, Any]:
+    now = utc_now()
+    return {
+        "id": new_id(), "kind": str(kind), "subject_id": subject_id, "payload": payload or {},
+        "status": JobStatus.PENDING.value, "attempts": 0, "max_attempts": max_attempts,
+        "run_after": run_after or now, "dedupe_key": dedupe_key, "created_at": now, "updated_at": now,
+    }
+
+
+def _insert_deduped(session: Session, values: dict[str, Any]) -> bool:
+    table: Any = Job.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    # A Core execution with the values apart: no ORM bulk-insert path, and a statement cache key that is cheap.
+    return session.connection().execute(statement, values).scalar_one_or_none() is not None
+
+
 def enqueue_job(
     session: Session,
     kind: str,
@@ -43,25 +61,29 @@ def enqueue_job(
     max_attempts: int = 8,
 ) -> tuple[Job, bool]:
     """Queue a job in the caller's transaction; the same ``dedupe_key`` again returns (existing, False)."""
-    now = utc_now()
-    values: dict[str, Any] = {
-        "id": new_id(), "kind": str(kind), "subject_id": subject_id, "payload": payload or {},
-        "status": JobStatus.PENDING.value, "attempts": 0, "max_attempts": max_attempts,
-        "run_after": run_after or now, "dedupe_key": dedupe_key, "created_at": now, "updated_at": now,
-    }
+    values = _job_values(kind, payload, subject_id, dedupe_key, run_after, max_attempts)
     if dedupe_key is None:
         job = Job(**values)
         session.add(job)
         session.flush()
         return job, True
-    table: Any = Job.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    )
-    created = session.execute(statement).scalar_one_or_none() is not None
+    created = _insert_deduped(session, values)
     job = session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
     return job, created
+
+
+def add_job(
+    session: Session,
+    kind: str,
+    *,
+    dedupe_key: str,
+    payload: dict[str, Any] | None = None,
+    subject_id: str | None = None,
+    run_after: datetime | None = None,
+    max_attempts: int = 8,
+) -> bool:
+    """``enqueue_job`` without reading the job back (hot paths): True when queued, False when the key exists."""
+    return _insert_deduped(session, _job_values(kind, payload, subject_id, dedupe_key, run_after, max_attempts))
 
 
 def reclaim_expired(session: Session, now: datetime | None = None) -> int:
