@@ -131,6 +131,11 @@ def _profile(source: Path, ports: Ports, gateway_key: GeneratedKey, retailer_key
     return data
 
 
+def bundled_partners_dir() -> Path:
+    """The profiles that ship with Acorn, whatever ACORN_PARTNERS_DIR says (it may hold no Amazon profile)."""
+    return Path(Settings.model_fields["partners_dir"].default)
+
+
 def write_partner(layout: DemoLayout, bundled: Path, ports: Ports, gateway_key: GeneratedKey,
                   retailer_key: GeneratedKey, *, mdn: dict[str, Any] | None = None) -> Path:
     """Copy the bundled Amazon profile with its maps, then rewrite URLs and key paths for this run's ports.
@@ -152,7 +157,7 @@ def prepare(data_dir: Path, ports: Ports, *, bundled_partners: Path | None = Non
     state = DemoState.load(layout.state_file)
     gateway_key = ensure_dev_keys(layout.data_dir, OUR_AS2_ID)
     retailer_key = ensure_dev_keys(layout.root / "retailer", RETAILER_AS2_ID)
-    write_partner(layout, bundled_partners or base.partners_dir, ports, gateway_key, retailer_key)
+    write_partner(layout, bundled_partners or bundled_partners_dir(), ports, gateway_key, retailer_key)
     # Standard Webhooks secrets: "whsec_" + standard base64 of random bytes.
     state.webhook_secret = state.webhook_secret or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     settings = base.model_copy(update={"partners_dir": layout.partners_dir})

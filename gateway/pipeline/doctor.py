@@ -19,6 +19,8 @@ from gateway.mapping import load_map, load_partner_map
 from gateway.partners import load_partner
 from gateway.partners.profile import PartnerProfile
 from gateway.settings import Settings
+from gateway.store import Store
+from gateway.store.schema import check_schema, current_revisions, head_revisions
 
 EXPIRY_WARNING_DAYS = 30  # a certificate this close to its end is a warning: switch-overs take partners weeks
 
@@ -87,9 +89,6 @@ def settings_check(settings: Settings) -> Check:
 
 def database_check(settings: Settings) -> Check:
     """The database answers and its schema is at the revision this code expects."""
-    from gateway.store import Store
-    from gateway.store.schema import check_schema, current_revisions, head_revisions
-
     facts: dict[str, Any] = {"url": mask_url(settings.database_url), "expected": sorted(head_revisions())}
     sqlite_file = settings.database_url.removeprefix("sqlite:///")
     if sqlite_file != settings.database_url and not Path(sqlite_file).exists():

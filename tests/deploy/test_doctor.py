@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from gateway.as2.certs import generate
 from gateway.cli import app
+from gateway.partners import load_partner
 from gateway.pipeline import doctor
 from gateway.pipeline.doctor import Verdict
 from gateway.settings import Settings
@@ -124,7 +125,7 @@ def test_endpoints_reachable_or_not(tmp_path: Path, migrated_url: str, served_ur
     assert checks["up endpoint"].verdict is Verdict.OK and "HTTP 200" in checks["up endpoint"].detail
     assert checks["down endpoint"].verdict is Verdict.WARN and "unreachable" in checks["down endpoint"].detail
     production = doctor.endpoint_check(
-        doctor.load_partner(partners / "down" / "partner.yaml"), doctor.http_probe, 2, production=True
+        load_partner(partners / "down" / "partner.yaml"), doctor.http_probe, 2, production=True
     )
     assert production is not None and production.verdict is Verdict.FAIL
 

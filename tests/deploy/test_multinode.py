@@ -67,7 +67,7 @@ def test_two_gateways_and_two_workers_share_one_database(migrated_url: str, tmp_
             other = urls[2 - node]  # node 1 -> gateway-2, node 2 -> gateway-1
             layout = setup.DemoLayout(tmp_path / f"node{node}")
             setup.write_partner(
-                layout, Path(setup.__file__).resolve().parents[2] / "partners", ports, prepared.gateway_key,
+                layout, setup.bundled_partners_dir(), ports, prepared.gateway_key,
                 prepared.retailer_key, mdn={"mode": "async", "signed": True, "async_url": f"{other}/as2"},
             )
             env = {**prepared.environment(), "ACORN_PARTNERS_DIR": str(layout.partners_dir)}
