@@ -24,15 +24,6 @@ def _set(lines: list[str], path: tuple[str, ...], value: str, indent: str) -> No
     lines.append(f"{indent}{target}[{path[-1]!r}] = {value}")
 
 
-def _setter(path: tuple[str, ...]) -> Callable[[dict[str, Any], str], None]:
-    lines = ["def put(obj, v):"]
-    _set(lines, path, "v", "    ")
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), "<map pair>", "exec"), namespace)  # noqa: S102 - built from a checked map
-    setter: Callable[[dict[str, Any], str], None] = namespace["put"]
-    return setter
-
-
 def build_matcher(matches: tuple[tuple[int, str], ...], soft: tuple[tuple[int, str], ...]
                   ) -> Callable[[list[str]], bool]:
     """``match(el)``: the qualifiers that select a node (BEG01 const ...) are there; soft ones, when present, agree."""
@@ -62,15 +53,14 @@ def build_filler(seg: str, elements: list[Any], unconsumed: tuple[int, ...], com
     size = last + 1
     namespace["BLANKS"] = [""] * size
     lines = ["def fill(obj, el, n, reader, pos):", f"    if n < {size}:", "        el = el + BLANKS[n:]"]
-    if pairs is not None:
-        namespace["pairs"] = {qual: _setter(path) for qual, path in pairs.table.items()}
+    if pairs is not None:  # qualifier/value pairs (PO106/07 ...): the qualifier picks the field
         for q in pairs.qualifiers:
-            lines.append(f"    if el[{q + 1}]:")
-            lines.append(f"        put = pairs.get(el[{q}])")
-            lines.append("        if put is None:")
-            lines.append(f"            reader.pair_miss({seg!r}, {q}, el[{q}], el[{q + 1}], pos)")
-            lines.append("        else:")
-            lines.append(f"            put(obj, el[{q + 1}])")
+            lines += [f"    v = el[{q + 1}]", "    if v:", f"        qualifier = el[{q}]"]
+            for n, (qual, path) in enumerate(pairs.table.items()):
+                lines.append(f"        {'elif' if n else 'if'} qualifier == {qual!r}:")
+                _set(lines, path, "v", "            ")
+            lines.append("        else:" if pairs.table else "        if True:")
+            lines.append(f"            reader.pair_miss({seg!r}, {q}, qualifier, v, pos)")
     for k, e in enumerate(elements):
         spec: ElementSpec = e.spec
         if e.path is None:

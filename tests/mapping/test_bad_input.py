@@ -209,3 +209,19 @@ def test_810_total_with_more_than_the_implied_decimals_is_an_error(registry: Par
     doc["invoiceTotal"]["amount"] = "980.654"  # agrees with the lines to the cent, but TDS01 has 2 decimals
     with pytest.raises(MappingError, match=r"field invoiceTotal\.amount: 980\.654 has more than 2 decimals"):
         canonical_to_x12(doc, partner, load_partner_map(partner, "810", REPO / "maps"))
+
+
+def test_unknown_po1_qualifier_is_kept_in_unmapped(registry: PartnerRegistry) -> None:
+    from gateway.mapping import x12_to_dict
+
+    golden = (REPO / "partners" / "amazon" / "golden" / "850.x12").read_bytes()
+    data = golden.replace(b"*VN*ACN-1001~", b"*VN*ACN-1001*ZZ*MYSTERY~", 1)
+    assert data != golden
+    partner = registry.get("amazon")
+    ic = read(data)[0]
+    doc, warnings = x12_to_dict(ic.groups[0].transaction_sets[0], ic.delimiters, partner,
+                                load_partner_map(partner, "850", REPO / "maps"))
+    assert [u for u in doc["unmapped"] if u.get("element") == "PO110"] == [
+        {"segmentPosition": 7, "segmentId": "PO1", "element": "PO110", "value": "ZZ*MYSTERY"}]
+    assert any("qualifier 'ZZ' is not in the map" in str(w) for w in warnings)
+    assert doc["orderDetails"]["items"][0]["vendorProductIdentifier"] == "ACN-1001"
