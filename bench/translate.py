@@ -1,6 +1,6 @@
 """X12 <-> canonical JSON throughput (MB/s, documents/s) on generated 20 MB 850 and 856 files.
 
-Run: .venv/bin/python -m bench.translate [--mb 20]
+Run: .venv/bin/python -m bench.translate [--mb 20] [--stages]
 The files are written by the mapping engine itself (JSON -> X12 with the amazon profile, so every segment is
 mapped), into bench/out/ (gitignored). Beside each figure: a plain bytes.split loop over the same file.
 X12 -> JSON: streaming read, envelope check, grammar validation (when gateway.x12.validate is there; also timed
@@ -28,6 +28,7 @@ from gateway.x12.envelope import check_interchange
 from gateway.x12.reader import iter_transaction_sets
 
 Validate = Callable[..., Any]
+grammar_check: Validate | None
 try:
     from gateway.x12.validate import validate_transaction_set as grammar_check
 except ImportError:  # the grammar validator is another module's; the bench runs without it
@@ -107,6 +108,32 @@ def x12_to_json(partner: PartnerProfile, mapping: CompiledMap, path: Path, valid
     return docs, size
 
 
+def stages(partner: PartnerProfile, mapping: CompiledMap, path: Path) -> dict[str, float]:
+    """CPU seconds per stage of X12 -> JSON over ``path`` (each stage on the previous stage's kept output)."""
+    from gateway.canonical.fastpath import json_form
+    from gateway.mapping.engine import _mapped
+
+    out: dict[str, float] = {}
+
+    def clock(name: str, fn: Callable[[], Any]) -> Any:
+        gc.collect()
+        start = time.process_time()
+        result = fn()
+        out[name] = time.process_time() - start
+        return result
+
+    items = clock("read (scan, envelopes, segments)",
+                  lambda: [(i, i.transaction_set.segments) for i in iter_transaction_sets(path)])
+    if grammar_check is not None:
+        clock("grammar validation", lambda: [grammar_check(i.transaction_set, i.interchange.delimiters)
+                                             for i, _ in items])
+    mapped = clock("map", lambda: [_mapped(i.transaction_set, i.interchange.delimiters, partner, mapping,
+                                           i.interchange, i.group)[1] for i, _ in items])
+    docs = clock("canonical check (JSON form)", lambda: [json_form(mapping.spec.model, d) for d in mapped])
+    clock("JSON (orjson.dumps)", lambda: [orjson.dumps(d) for d in docs])
+    return out
+
+
 def plain_split(path: Path) -> int:
     data = path.read_bytes()
     return sum(len(seg.split(b"*")) for seg in data.split(b"~"))
@@ -123,6 +150,7 @@ def _timed(fn: Any, *args: Any) -> tuple[float, float, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=float, default=20.0)
+    parser.add_argument("--stages", action="store_true", help="also time each X12 -> JSON stage")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     registry = load_registry(REPO / "partners")
@@ -153,6 +181,10 @@ def main() -> None:
             assert docs == count
             print(f"| {code} | X12 -> JSON ({label}) "
                   + row.format(s=seconds, mbs=mb / seconds, docs=docs / seconds, wall=wall))
+        if args.stages:
+            parts = stages(amazon, mapping, path)
+            print("|   | stages per 5 MB, CPU s: " + ", ".join(f"{k} {v * 5 / mb:.2f}" for k, v in parts.items())
+                  + " | | | | | | |")
 
 
 if __name__ == "__main__":
