@@ -42,6 +42,15 @@ class Transport(Protocol):
     ) -> TransportResponse: ...
 
 
+def tls_options(tls: TlsClientCert | None) -> tuple[bool | str, tuple[str, str] | None]:
+    """httpx ``verify`` and ``cert`` arguments for a profile's TLS section (verification on by default)."""
+    if tls is None:
+        return True, None
+    verify: bool | str = str(tls.ca_bundle) if tls.ca_bundle and tls.verify else tls.verify
+    cert = (str(tls.cert), str(tls.key)) if tls.cert and tls.key else None
+    return verify, cert
+
+
 class HttpxTransport:
     """The production transport (httpx, TLS verification on unless the profile turns it off)."""
 
@@ -54,12 +63,7 @@ class HttpxTransport:
         auth: tuple[str, str] | None,
         tls: TlsClientCert | None,
     ) -> TransportResponse:
-        verify: bool | str = True
-        cert: tuple[str, str] | None = None
-        if tls is not None:
-            verify = str(tls.ca_bundle) if tls.ca_bundle and tls.verify else tls.verify
-            if tls.cert and tls.key:
-                cert = (str(tls.cert), str(tls.key))
+        verify, cert = tls_options(tls)
         timeout = httpx.Timeout(timeouts.read_seconds, connect=timeouts.connect_seconds)
         try:
             with httpx.Client(verify=verify, cert=cert, timeout=timeout) as client:

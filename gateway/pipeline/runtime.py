@@ -13,6 +13,7 @@ from gateway.pipeline.ports import Mappings, Partners, PipelineStore, X12Toolkit
 from gateway.settings import Settings
 
 Clock = Callable[[], datetime]
+CLOSED_EXTRAS = ("webhook_client", "as2_transport")  # pooled HTTP clients in Runtime.extras, closed with it
 
 
 def utc_now() -> datetime:
@@ -37,10 +38,11 @@ class Runtime:
         return self.clock()
 
     def close(self) -> None:
-        """Release the webhook client and the database connections (application shutdown, worker exit)."""
-        client_close = getattr(self.extras.pop("webhook_client", None), "close", None)
-        if callable(client_close):
-            client_close()
+        """Release the pooled HTTP clients and the database connections (application shutdown, worker exit)."""
+        for key in CLOSED_EXTRAS:
+            close = getattr(self.extras.pop(key, None), "close", None)
+            if callable(close):
+                close()
         dispose = getattr(self.database, "dispose", None)
         if callable(dispose):
             dispose()

@@ -97,7 +97,7 @@ class StorePort:
 
     def get_document(self, document_id: str) -> DocumentRecord:
         with self._session() as s:
-            return self._record(s, store_documents.get_document(s, document_id))
+            return self._record(s, store_documents.get_document(s, document_id), with_x12=True)
 
     def find_outbound(
         self, partner_id: str, *, isa13: str, gs06: str | None, st02: str | None
@@ -119,9 +119,10 @@ class StorePort:
         with self._session() as s:
             return delivery_record(store_deliveries.get_delivery(s, delivery_id))
 
-    def _record(self, session: Session, row: Document) -> DocumentRecord:
+    def _record(self, session: Session, row: Document, *, with_x12: bool = False) -> DocumentRecord:
+        """The record; its X12 bytes only when asked (``get_document``): every other caller needs the ids."""
         record = document_record(row)
-        if row.x12_blob_id is not None:
+        if with_x12 and row.x12_blob_id is not None:
             record.x12 = blob_content(session, row.x12_blob_id)
         return record
 

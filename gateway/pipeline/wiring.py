@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from gateway.pipeline.as2_context import build_service
+from gateway.pipeline.as2_transport import PooledTransport
 from gateway.pipeline.job_queue import StoreJobQueue
 from gateway.pipeline.mapping_adapter import MapCache, MappingPort
 from gateway.pipeline.partner_adapter import PartnerDirectory
@@ -39,7 +40,9 @@ def build(settings: Settings, clock: Clock) -> Runtime:
             clock=clock,
         )
         # AS2 keys and certificates are loaded now, so a bad key file stops the start rather than the first send.
-        runtime.extras[AS2_KEY] = build_service(settings, store=store, clock=clock, runtime=runtime)
+        transport = runtime.extras["as2_transport"] = PooledTransport()
+        runtime.extras[AS2_KEY] = build_service(settings, store=store, clock=clock, runtime=runtime,
+                                                transport=transport)
     except BaseException:
         store.dispose()
         raise

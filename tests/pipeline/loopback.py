@@ -7,6 +7,7 @@ to our gateway with gateway.as2, and receives ours on a second Acorn app that ha
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import uvicorn
@@ -75,23 +76,20 @@ class AppServer:
         self.thread.join(timeout=20)
 
 
-class WebhookReceiver:
-    """An internal system receiving signed webhooks; answers ``fail_first`` pushes with 503, then 204."""
+class PostReceiver:
+    """A loopback HTTP server that hands every POST to ``accept(headers, body) -> status`` (one thread each)."""
 
-    def __init__(self, secret: str = WEBHOOK_SECRET, fail_first: int = 0) -> None:
-        self.secret = secret
-        self.fail_first = fail_first
+    path = "/"
+
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.received: list[dict[str, Any]] = []
-        self.counts: Counter[str] = Counter()  # accepted pushes per webhook-id (= document id)
-        self.bad_signatures = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                headers = {k: v for k, v in self.headers.items()}
-                self.send_response(receiver.accept(headers, body))
+                status = receiver.accept({k: v for k, v in self.headers.items()}, body)
+                self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
 
@@ -99,8 +97,33 @@ class WebhookReceiver:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/amazon"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def accept(self, headers: dict[str, str], body: bytes) -> int:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class WebhookReceiver(PostReceiver):
+    """An internal system receiving signed webhooks; answers ``fail_first`` pushes with 503, then 204."""
+
+    path = "/hooks/amazon"
+
+    def __init__(self, secret: str = WEBHOOK_SECRET, fail_first: int = 0) -> None:
+        self.secret = secret
+        self.fail_first = fail_first
+        self.received: list[dict[str, Any]] = []
+        self.counts: Counter[str] = Counter()  # accepted pushes per webhook-id (= document id)
+        self.bad_signatures = 0
+        super().__init__()
 
     def accept(self, headers: dict[str, str], body: bytes) -> int:
         with self.lock:
@@ -110,23 +133,38 @@ class WebhookReceiver:
             if self.fail_first > 0:
                 self.fail_first -= 1
                 return 503
-            envelope = json.loads(body)
-            self.counts[headers.get("webhook-id") or headers.get("Webhook-Id") or ""] += 1
-            self.received.append(envelope)
+            lowered = {k.lower(): v for k, v in headers.items()}
+            self.counts[lowered.get("webhook-id", "")] += 1
+            self.received.append(json.loads(body))
             return 204
 
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+class CountingReceiver(PostReceiver):
+    """A partner endpoint that counts every POST it gets by the ISA13 in the body (plain AS2, no MDN asked)."""
+
+    path = "/as2"
+
+    def __init__(self) -> None:
+        self.isa13: Counter[str] = Counter()
+        self.message_ids: Counter[str] = Counter()
+        super().__init__()
+
+    def accept(self, headers: dict[str, str], body: bytes) -> int:
+        found = re.search(rb"ISA\*(?:[^*]*\*){12}([0-9]{9})\*", body)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        with self.lock:
+            self.isa13[found.group(1).decode() if found else "unreadable"] += 1
+            self.message_ids[lowered.get("message-id", "")] += 1
+        return 200
 
 
-def partner_section(our_url: str) -> dict[str, Any]:
-    """The partner's ``as2:`` profile of us: its keys from certs.example, our certificate, sync signed MDNs."""
-    return {
+def partner_section(our_url: str, plain: bool = False) -> dict[str, Any]:
+    """The partner's ``as2:`` profile of us: its keys from certs.example, our certificate, sync signed MDNs.
+
+    ``plain``: it also accepts unsigned, unencrypted messages from us (see ``write_partners(plain=True)``).
+    """
+    policy = {"inbound": {"require_signed": False, "require_encrypted": False}} if plain else {}
+    return {**policy,
         "our_as2_id": PARTNER_AS2_ID, "their_as2_id": OUR_AS2_ID, "url": our_url,
         "our_signing_key": {"path": str(CERTS / "amazon-sim.key.pem")},
         "our_decryption_key": {"path": str(CERTS / "amazon-sim.key.pem")},
@@ -139,14 +177,15 @@ def partner_section(our_url: str) -> dict[str, Any]:
 class PartnerSim:
     """The trading partner: sends X12 to our /as2 by AS2, receives ours on its own loopback AS2 endpoint."""
 
-    def __init__(self, root: Path, our_as2_url: str = "http://127.0.0.1:9/as2") -> None:
+    def __init__(self, root: Path, our_as2_url: str = "http://127.0.0.1:9/as2", *, plain: bool = False) -> None:
         self.root = root
         self.our_as2_url = our_as2_url
         self.as2: As2Partner = load_partner("acorn", AS2Section.model_validate(partner_section(our_as2_url)))
         profile_dir = root / "partners" / "acorn"
         profile_dir.mkdir(parents=True, exist_ok=True)
-        (profile_dir / "partner.yaml").write_text(yaml.safe_dump(
-            {"id": "acorn", "name": "Acorn vendor (as the partner sees it)", "as2": partner_section(our_as2_url)}))
+        profile = {"id": "acorn", "name": "Acorn vendor (as the partner sees it)",
+                   "as2": partner_section(our_as2_url, plain)}
+        (profile_dir / "partner.yaml").write_text(yaml.safe_dump(profile))
         self.database_url = f"sqlite:///{root / 'partner.db'}"
         settings = Settings(data_dir=root, database_url=self.database_url, partners_dir=root / "partners")
         # Lifespan off: no pipeline runtime, only its AS2 endpoint (built from these settings on first request).

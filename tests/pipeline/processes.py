@@ -78,8 +78,9 @@ def server(env: dict[str, str], port: int, log_dir: Path) -> Process:
     return Process("serve", ["serve", "--host", "127.0.0.1", "--port", str(port)], env, log_dir)
 
 
-def worker(env: dict[str, str], n: int, log_dir: Path, lease: float = 2.0) -> Process:
-    args = ["worker", "--batch", "1", "--poll", "0.05", "--lease", str(lease), "--retry-base", "0.2"]
+def worker(env: dict[str, str], n: int, log_dir: Path, lease: float = 2.0, batch: int = 1) -> Process:
+    """``acorn worker`` polling every 50 ms; a short lease brings a killed worker's jobs back fast."""
+    args = ["worker", "--batch", str(batch), "--poll", "0.05", "--lease", str(lease), "--retry-base", "0.2"]
     return Process(f"worker{n}", args, env, log_dir)
 
 

@@ -37,9 +37,13 @@ def invoice_810() -> dict[str, Any]:
 
 def write_partners(
     root: Path, *, webhook_url: str = "http://127.0.0.1:9/hook", as2_url: str = "http://127.0.0.1:9/as2",
-    ack_kind: str = "997", mdn: dict[str, Any] | None = None, retry: dict[str, Any] | None = None,
+    ack_kind: str = "997", retry: dict[str, Any] | None = None, plain: bool = False, mdn_mode: str = "sync",
 ) -> Path:
-    """partners/amazon (maps and profile): deliveries to ``webhook_url`` and the pull queue, AS2 to ``as2_url``."""
+    """partners/amazon (maps and profile): deliveries to ``webhook_url`` and the pull queue, AS2 to ``as2_url``.
+
+    ``plain`` sends unsigned, unencrypted AS2 asking for an unsigned MDN in ``mdn_mode`` (sync or none); pair it
+    with ``PartnerSim(plain=True)``, or with ``CountingReceiver`` for ``mdn_mode="none"``.
+    """
     target = root / "partners" / "amazon"
     shutil.copytree(REPO / "partners" / "amazon" / "maps", target / "maps")
     profile = yaml.safe_load((REPO / "partners" / "amazon" / "partner.yaml").read_text())
@@ -53,8 +57,10 @@ def write_partners(
     as2["our_signing_key"] = as2["our_decryption_key"] = {"path": str(CERTS / "acornvendor.key.pem")}
     as2["their_certificates"] = [{"path": str(CERTS / "amazon-sim.cert.pem"), "label": "development"}]
     as2["retry"] = retry or {"max_attempts": 20, "base_delay_seconds": 0.2, "max_delay_seconds": 1}
-    if mdn is not None:
-        as2["mdn"] = mdn
+    if plain:
+        # Neither signed nor encrypted, unsigned sync MDN: for tests about queues, not cryptography.
+        as2["outbound"] = {"encryption": None, "signature": None, "compression": "none"}
+        as2["mdn"] = {"mode": mdn_mode, "signed": False, "mic_algorithm": "sha256"}
     (target / "partner.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))
     return root / "partners"
 
