@@ -22,7 +22,7 @@ log = logging.getLogger("acorn.worker")
 
 
 class JobQueue(Protocol):
-    """The store operations the runner needs (implemented over gateway.store in gateway.worker.store_queue)."""
+    """The store operations the runner needs (implemented over gateway.store in gateway.pipeline.job_queue)."""
 
     def claim(self, worker_id: str, kinds: Sequence[str], limit: int, lease: timedelta) -> list[Job]: ...
 
