@@ -1,6 +1,6 @@
 """X12 <-> canonical JSON throughput (MB/s, documents/s) on generated 20 MB 850 and 856 files.
 
-Run: .venv/bin/python -m bench.translate [--mb 20] [--stages]
+Run: .venv/bin/python -m bench.translate [--mb 20] [--stages] [--repeat 3]
 The files are written by the mapping engine itself (JSON -> X12 with the amazon profile, so every segment is
 mapped), into bench/out/ (gitignored). Beside each figure: a plain bytes.split loop over the same file.
 X12 -> JSON: streaming read, envelope check, grammar validation (when gateway.x12.validate is there; also timed
@@ -147,19 +147,35 @@ def plain_split(path: Path) -> int:
     return sum(len(seg.split(b"*")) for seg in data.split(b"~"))
 
 
+REPEAT = 1
+
+
 def _timed(fn: Any, *args: Any) -> tuple[float, float, Any]:
-    """(CPU seconds of this process, wall seconds, result): per-core throughput is bytes per CPU second."""
-    gc.collect()
-    start, cpu = time.perf_counter(), time.process_time()
-    result = fn(*args)
-    return time.process_time() - cpu, time.perf_counter() - start, result
+    """(CPU seconds of this process, wall seconds, result), the run with the least CPU of ``REPEAT``.
+
+    Per-core throughput is bytes per CPU second; on a shared machine the least of a few runs is the one the
+    other jobs disturbed least.
+    """
+    best: tuple[float, float, Any] | None = None
+    for _ in range(REPEAT):
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fn(*args)
+        run = (time.process_time() - cpu, time.perf_counter() - start, result)
+        if best is None or run[0] < best[0]:
+            best = run
+    assert best is not None
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=float, default=20.0)
     parser.add_argument("--stages", action="store_true", help="also time each X12 -> JSON stage")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the one with least CPU counts")
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = max(args.repeat, 1)
     OUT.mkdir(parents=True, exist_ok=True)
     registry = load_registry(REPO / "partners")
     amazon = registry.get("amazon")
