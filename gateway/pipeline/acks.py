@@ -6,7 +6,7 @@ import logging
 
 from gateway.pipeline.ports import DocumentRecord, PartnerView, TransactionAck
 from gateway.pipeline.runtime import Runtime
-from gateway.pipeline.statuses import TERMINAL_OUTBOUND, AckResult, DocumentStatus, Outcome, Stage
+from gateway.pipeline.statuses import TERMINAL_OUTBOUND, AckResult, Direction, DocumentStatus, Outcome, Stage
 from gateway.x12.model import Interchange
 
 log = logging.getLogger("acorn.pipeline.acks")
@@ -37,14 +37,20 @@ def apply(runtime: Runtime, partner: PartnerView, ack: TransactionAck, message_r
     if ack.st02 is None and ack.gs06 is None:
         matches = store.find_outbound(partner.id, isa13=ack.isa13 or "", gs06=None, st02=None)
         what = f"TA1 for ISA13 {ack.isa13}"
-        # A TA1 that accepts the interchange says nothing about the sets: only a rejection changes status.
-        if result is not AckResult.REJECTED:
-            for doc in matches:
-                store.add_event(Stage.RECONCILE, Outcome.OK, f"{what}: {ack.code}", document_id=doc.id)
-            return []
     else:
         matches = store.find_outbound(partner.id, isa13="", gs06=ack.gs06, st02=ack.st02)
         what = f"acknowledgement for GS06 {ack.gs06} ST02 {ack.st02}"
+    targets: list[DocumentRecord | None] = list(matches) or [None]
+    for match in targets:  # kept with what it acknowledges, or with nothing when it names no document
+        store.record_acknowledgement(
+            partner.id, Direction.INBOUND, ack.kind, result, for_isa13=ack.isa13 or (match.isa13 if match else None),
+            for_gs06=ack.gs06, for_st02=ack.st02, document_id=match.id if match else None,
+        )
+    if ack.st02 is None and ack.gs06 is None and result is not AckResult.REJECTED:
+        # A TA1 that accepts the interchange says nothing about the sets: only a rejection changes status.
+        for doc in matches:
+            store.add_event(Stage.RECONCILE, Outcome.OK, f"{what}: {ack.code}", document_id=doc.id)
+        return []
     if not matches:
         store.add_event(Stage.RECONCILE, Outcome.WARNING,
                         f"partner {partner.id}: {what} ({ack.code}) matches no outbound document",

@@ -143,6 +143,13 @@ def report_to_pipeline(service: As2Service, ref: str) -> None:
         status, message_id, error, disposition = row.status, row.message_id, row.error, row.disposition
     if document_id is None:
         return
+    from gateway.pipeline.statuses import DocumentStatus
+
+    if status in (AS2Status.MDN_RECEIVED, AS2Status.MDN_FAILED) and (
+        service.runtime.store.get_document(document_id).status is DocumentStatus.QUEUED
+    ):
+        # A sync MDN arrives with the HTTP response: the document was sent first, and its timeline says so.
+        pipeline_outbound.record_sent(service.runtime, document_id, message_id)
     if status in (AS2Status.SENT, AS2Status.AWAITING_MDN):
         pipeline_outbound.record_sent(service.runtime, document_id, message_id)
     elif status is AS2Status.MDN_RECEIVED:
@@ -153,8 +160,8 @@ def report_to_pipeline(service: As2Service, ref: str) -> None:
                                      detail=f"AS2 Message-ID {message_id}: {disposition or ''} {error or ''}".strip())
     elif status is AS2Status.DEAD:
         # Never delivered: a failed send stage (an analyst retries it), not a partner's rejection.
-        from gateway.pipeline.statuses import DocumentStatus, Stage
         from gateway.pipeline.statuses import Outcome as PipelineOutcome
+        from gateway.pipeline.statuses import Stage
 
         port = service.runtime.store
         text = f"AS2 Message-ID {message_id} not delivered: {error}"

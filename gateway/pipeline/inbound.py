@@ -14,7 +14,16 @@ from gateway.errors import AcornError, PermanentJobError, X12ReadError
 from gateway.pipeline import acks
 from gateway.pipeline.ports import ControlNumbers, DocumentRecord, InboundPayload, NewDocument, PartnerView
 from gateway.pipeline.runtime import Runtime
-from gateway.pipeline.statuses import Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, PipelineJob, Stage
+from gateway.pipeline.statuses import (
+    AckResult,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    DocumentStatus,
+    Outcome,
+    PipelineJob,
+    Stage,
+)
 from gateway.x12.issues import Issue, Level, Severity
 from gateway.x12.model import FunctionalGroup, Interchange, TransactionSet
 
@@ -42,9 +51,10 @@ def process(runtime: Runtime, message_ref: str, *, retry_failed: bool = False) -
         partner = _partner_for(runtime, payload, interchange)
         issues = runtime.x12.validate(interchange)
         with store.transaction():
-            store.record_interchange(payload.ref, partner.id, Direction.INBOUND, interchange, issues)
+            first_run = store.record_interchange(payload.ref, partner.id, Direction.INBOUND, interchange, issues)
             _event_validated(runtime, payload, interchange, issues)
-            if interchange.ta1 or any(g.functional_id in ACK_GROUP_IDS for g in interchange.groups):
+            carries_acks = interchange.ta1 or any(g.functional_id in ACK_GROUP_IDS for g in interchange.groups)
+            if first_run and carries_acks:  # a rerun finds them reconciled in the same committed transaction
                 acks.reconcile(runtime, partner, interchange, payload.ref)
             for group in interchange.groups:
                 if group.functional_id in ACK_GROUP_IDS:
@@ -133,6 +143,11 @@ def _acknowledge(
         st02=f"{numbers.st02:04d}", stage=Stage.ACKNOWLEDGE,
     )
     store.enqueue(AS2_SEND_JOB, {"document": document.id}, dedupe_key=f"send:{document.id}")
+    # What we told the partner, per set, read back from the 997/999 itself (AK5/IK5, or AK9 alone).
+    for told in runtime.x12.parse_acknowledgements(runtime.x12.read(body)[0]):
+        store.record_acknowledgement(partner.id, Direction.OUTBOUND, partner.ack_kind, AckResult.from_code(told.code),
+                                     for_isa13=ic.control_number, for_gs06=group.control_number,
+                                     for_st02=told.st02, ack_document_id=document.id)
     store.add_event(Stage.ACKNOWLEDGE, Outcome.OK,
                     f"{partner.ack_kind} for GS06 {group.control_number} queued as ISA13 {document.isa13}",
                     document_id=document.id, message_ref=payload.ref)

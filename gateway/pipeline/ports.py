@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from gateway.pipeline.statuses import Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, Stage
+from gateway.pipeline.statuses import AckResult, Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, Stage
 from gateway.x12.issues import Issue
 from gateway.x12.model import FunctionalGroup, Interchange, Segment, TransactionSet
 
@@ -87,7 +87,9 @@ class PipelineStore(Protocol):
 
     def record_interchange(
         self, message_ref: str, partner_id: str, direction: Direction, interchange: Interchange, issues: Sequence[Issue]
-    ) -> None: ...
+    ) -> bool:
+        """Record the envelope tree; False when this message's interchange was already recorded (a rerun)."""
+        ...
 
     def create_document(self, new: NewDocument) -> tuple[DocumentRecord, bool]: ...
 
@@ -115,6 +117,14 @@ class PipelineStore(Protocol):
 
     def next_control_number(self, partner_id: str, level: str) -> int: ...
 
+    def record_acknowledgement(
+        self, partner_id: str, direction: Direction, kind: str, result: AckResult, *, for_isa13: str | None,
+        for_gs06: str | None, for_st02: str | None, document_id: str | None = None,
+        ack_document_id: str | None = None,
+    ) -> None:
+        """A 997/999/TA1 either way: the partner's for our document, or ours (``ack_document_id``) for its group."""
+        ...
+
     def add_event(
         self, stage: Stage, outcome: Outcome, detail: str, *, document_id: str | None = None,
         message_ref: str | None = None, data: dict[str, Any] | None = None,
@@ -140,6 +150,7 @@ class TransactionAck:
     st02: str | None  # AK202
     code: str  # AK501 / IK501 / TA104 / AK901 when the set is not listed
     errors: tuple[str, ...] = ()
+    kind: str = "997"  # "997", "999" or "TA1"
 
 
 class X12Toolkit(Protocol):

@@ -10,13 +10,14 @@ from typing import Any
 
 from gateway.pipeline.as2_inbound import load_inbound_payload
 from gateway.pipeline.ports import DeliveryRecord, DocumentRecord, InboundPayload, NewDocument
-from gateway.pipeline.statuses import Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, Stage
+from gateway.pipeline.statuses import AckResult, Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, Stage
 from gateway.store import Session, Store
 from gateway.store import control as store_control
 from gateway.store import deliveries as store_deliveries
 from gateway.store import documents as store_documents
 from gateway.store import enums as db
 from gateway.store import x12 as store_x12
+from gateway.store.acks import record_acknowledgement
 from gateway.store.blobs import blob_content
 from gateway.store.events import append_event
 from gateway.store.jobs import enqueue_job
@@ -32,6 +33,11 @@ _ACK_STATUS = {
     DocumentStatus.ACKNOWLEDGED_WITH_ERRORS: db.AckStatus.ACCEPTED_WITH_ERRORS,
     DocumentStatus.REJECTED: db.AckStatus.REJECTED,
     DocumentStatus.OVERDUE: db.AckStatus.OVERDUE,
+}
+_ACK_RESULT = {
+    AckResult.ACCEPTED: db.AckStatus.ACCEPTED,
+    AckResult.ACCEPTED_WITH_ERRORS: db.AckStatus.ACCEPTED_WITH_ERRORS,
+    AckResult.REJECTED: db.AckStatus.REJECTED,
 }
 _ACK_TYPES = frozenset({"997", "999", "TA1"})
 _STAGES = frozenset(s.value for s in Stage)
@@ -131,12 +137,12 @@ class StorePort:
     def record_interchange(
         self, message_ref: str, partner_id: str, direction: Direction, interchange: Interchange,
         issues: Sequence[Issue],
-    ) -> None:
+    ) -> bool:
         """Interchange, groups and sets with their validation issues; a rerun for the same message adds nothing."""
         isa13 = interchange.control_number
         with self._session() as s:
             if any(row.isa13 == isa13 for row in store_x12.interchanges_of_message(s, message_ref)):
-                return
+                return False
             qualifier, sender = interchange.sender
             receiver_qualifier, receiver = interchange.receiver
             row = store_x12.record_interchange(
@@ -155,6 +161,7 @@ class StorePort:
                     store_x12.record_transaction_set(s, group_row.id, st01=tset.code, st02=st02,
                                                      status=_issue_level_status(issues, isa13, gs06, st02),
                                                      issues=own)
+        return True
 
     def create_document(self, new: NewDocument) -> tuple[DocumentRecord, bool]:
         with self._session() as s:
@@ -223,6 +230,18 @@ class StorePort:
     def next_control_number(self, partner_id: str, level: str) -> int:
         with self._session() as s:
             return store_control.next_control_number(s, partner_id, db.Direction.OUTBOUND, db.ControlLevel(level))
+
+    def record_acknowledgement(
+        self, partner_id: str, direction: Direction, kind: str, result: AckResult, *, for_isa13: str | None,
+        for_gs06: str | None, for_st02: str | None, document_id: str | None = None,
+        ack_document_id: str | None = None,
+    ) -> None:
+        with self._session() as s:
+            record_acknowledgement(
+                s, direction=db.Direction(direction.value), kind=db.AckKind(kind), partner_id=partner_id,
+                status=_ACK_RESULT[result], for_isa13=for_isa13, for_gs06=for_gs06, for_st02=for_st02,
+                document_id=document_id, ack_document_id=ack_document_id,
+            )
 
     def add_event(
         self, stage: Stage, outcome: Outcome, detail: str, *, document_id: str | None = None,

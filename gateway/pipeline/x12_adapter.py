@@ -90,18 +90,18 @@ class X12Port:
 
     def parse_acknowledgements(self, interchange: Interchange) -> list[TransactionAck]:
         report = parse_acknowledgements(interchange)
-        out = [TransactionAck(ta1.control_number, None, None, _CODES[ta1.status], (ta1.note_code,))
+        out = [TransactionAck(ta1.control_number, None, None, _CODES[ta1.status], (ta1.note_code,), kind="TA1")
                for ta1 in report.interchanges]
         for group in report.groups:
             if not group.sets:
                 # AK9 alone: the group's code covers every set in it.
                 out.append(TransactionAck(None, group.control_number, None, _CODES[group.status],
-                                          tuple(group.errors)))
+                                          tuple(group.errors), kind=group.kind))
             for s in group.sets:
                 errors = [f"AK5 {code}" for code in s.errors]
                 errors += [f"{seg.segment_id} at {seg.position}: {seg.code}" for seg in s.segments]
                 out.append(TransactionAck(None, group.control_number, s.control_number, _CODES[s.status],
-                                          tuple(errors)))
+                                          tuple(errors), kind=group.kind))
         return out
 
     def envelope(

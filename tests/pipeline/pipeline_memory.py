@@ -24,7 +24,7 @@ from gateway.pipeline.ports import (
     PartnerView,
     TransactionAck,
 )
-from gateway.pipeline.statuses import Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, Stage
+from gateway.pipeline.statuses import AckResult, Channel, DeliveryStatus, Direction, DocumentStatus, Outcome, Stage
 from gateway.worker.registry import Job
 from gateway.x12.issues import Issue
 from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
@@ -55,6 +55,8 @@ class MemoryStore:
     counters: dict[tuple[str, str], int] = field(default_factory=dict)
     events: list[tuple[Stage, Outcome, str, str | None]] = field(default_factory=list)
     interchanges: list[tuple[str, str]] = field(default_factory=list)
+    acknowledgements: list[tuple[Direction, str, AckResult, str | None, str | None, str | None]] = field(
+        default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @contextmanager
@@ -65,10 +67,17 @@ class MemoryStore:
         return self.payloads[ref]
 
     def record_interchange(self, message_ref: str, partner_id: str, direction: Direction, interchange: Interchange,
-                           issues: Sequence[Issue]) -> None:
+                           issues: Sequence[Issue]) -> bool:
         key = (message_ref, interchange.control_number)
-        if key not in self.interchanges:
-            self.interchanges.append(key)
+        if key in self.interchanges:
+            return False
+        self.interchanges.append(key)
+        return True
+
+    def record_acknowledgement(self, partner_id: str, direction: Direction, kind: str, result: AckResult, *,
+                               for_isa13: str | None, for_gs06: str | None, for_st02: str | None,
+                               document_id: str | None = None, ack_document_id: str | None = None) -> None:
+        self.acknowledgements.append((direction, kind, result, for_gs06, for_st02, document_id or ack_document_id))
 
     def create_document(self, new: NewDocument) -> tuple[DocumentRecord, bool]:
         if new.idempotency_key in self.keys:
@@ -187,6 +196,9 @@ def interchange(sender: str, isa13: str, groups: list[GroupSpec]) -> Interchange
     return out
 
 
+build_interchange = interchange  # for methods whose parameter is named ``interchange``
+
+
 @dataclass
 class FakeX12:
     """Returns pre-built interchanges for known bodies; records what it was asked to write."""
@@ -204,7 +216,13 @@ class FakeX12:
 
     def acknowledgement(self, interchange: Interchange, group: FunctionalGroup, issues: Sequence[Issue], kind: str,
                         numbers: ControlNumbers, partner: PartnerView) -> bytes:
-        return f"{kind} for {interchange.control_number}/{group.control_number} as {numbers.isa13}".encode()
+        out = f"{kind} for {interchange.control_number}/{group.control_number} as {numbers.isa13}".encode()
+        # Readable back like a real one: an interchange whose sets are all accepted.
+        isa13 = f"{numbers.isa13:09d}"
+        self.bodies[out] = [build_interchange("ACORN", isa13, [])]
+        self.acks[isa13] = [TransactionAck(None, group.control_number, t.control_number, "A")
+                            for t in group.transaction_sets]
+        return out
 
     def parse_acknowledgements(self, interchange: Interchange) -> list[TransactionAck]:
         return self.acks.get(interchange.control_number, [])

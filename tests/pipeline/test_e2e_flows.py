@@ -10,6 +10,7 @@ from e2e_support import Gateway, partner_997, running_gateway
 from wiring_support import golden_850, invoice_810
 
 from gateway.pipeline.statuses import DocumentStatus
+from gateway.store.lineage import Lineage, lineage
 from gateway.x12.ack_parse import AckStatus, parse_acknowledgements
 from gateway.x12.reader import read
 
@@ -54,6 +55,12 @@ def test_850_by_as2_reaches_the_webhook_and_the_pull_queue_and_its_997_goes_back
     [group] = parse_acknowledgements(ic).groups
     assert (group.functional_id, group.control_number, group.status) == ("PO", "101", AckStatus.ACCEPTED)
     assert [(s.code, s.control_number, s.status) for s in group.sets] == [("850", "0101", AckStatus.ACCEPTED)]
+    with gateway.worker_runtime.database.transaction() as session:
+        trail = lineage(session, envelope["id"])
+        [our_997] = trail.acknowledgements if trail.acknowledgements else [None]
+    assert trail.transaction_set is not None and trail.as2_message is not None and trail.mdns
+    assert {d.target: d.status.value for d in trail.deliveries} == {"erp": "delivered", "pull": "acknowledged"}
+    assert our_997 is None  # our 997 is linked to its own document and the message, not to the 850 itself
 
 
 def _submit(gateway: Gateway, key: str) -> str:
@@ -79,6 +86,18 @@ def test_810_as_json_leaves_as_x12_gets_its_mdn_then_its_997(gateway: Gateway) -
     assert response.status_code == 200
     gateway.work_until(lambda: _status(gateway, document_id) is DocumentStatus.ACKNOWLEDGED, "the 997")
     assert gateway.api("GET", f"/api/v1/documents/{document_id}").json()["status"] == "acknowledged"
+    trail = _lineage(gateway, document_id)
+    assert [(a.direction.value, a.kind.value, a.status.value, a.for_st02) for a in trail.acknowledgements] == [
+        ("inbound", "997", "accepted", sent.st02)]
+    stages = [e.stage for e in trail.events if e.document_id == document_id]
+    expected = ["map", "envelope", "as2.queue", "send", "mdn", "reconcile"]  # in this order, among others
+    positions = [stages.index(stage) for stage in expected]
+    assert positions == sorted(positions), stages
+
+
+def _lineage(gateway: Gateway, document_id: str) -> Lineage:
+    with gateway.worker_runtime.database.transaction() as session:
+        return lineage(session, document_id)
 
 
 def test_a_rejecting_997_marks_the_810_rejected(gateway: Gateway) -> None:
@@ -89,4 +108,5 @@ def test_a_rejecting_997_marks_the_810_rejected(gateway: Gateway) -> None:
     assert gateway.partner.send(partner_997(x12, isa13=502, reject_st02=st02)).status_code == 200
     gateway.work_until(lambda: _status(gateway, document_id) is DocumentStatus.REJECTED, "the rejecting 997")
     document = gateway.worker_runtime.store.get_document(document_id)
-    assert document.error is not None and "R" in document.error
+    assert document.error is not None and f"ST02 {st02}: R -> rejected" in document.error
+    assert [a.status.value for a in _lineage(gateway, document_id).acknowledgements] == ["rejected"]
