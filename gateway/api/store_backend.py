@@ -68,7 +68,12 @@ def delivery_of(record: DeliveryRecord) -> DeliveryOut:
 
 
 def _po_number(canonical: dict[str, Any] | None) -> str | None:
-    value = (canonical or {}).get("purchaseOrderNumber")
+    data = canonical or {}
+    value = data.get("purchaseOrderNumber")
+    orders = data.get("orders")
+    if value is None and isinstance(orders, list) and orders and isinstance(orders[0], dict):
+        # An 856 names its orders inside; the first one links the ship notice to its order chain.
+        value = orders[0].get("purchaseOrderNumber")
     return str(value) if value is not None else None
 
 

@@ -49,6 +49,8 @@ def _check_store(data_dir: Path, orders: int) -> None:
     assert len(report.orders) == orders == len(set(report.orders))
     for po in report.orders:  # 850 in; 855, 856 and 810 out, each answered by the retailer's 997
         assert report.replies[po] == {"855": "acknowledged", "856": "acknowledged", "810": "acknowledged"}
+    # Every document of an order carries its PO number, so the monitor's order chain shows the whole cycle.
+    assert all(d.po_number in report.orders for d in traffic.documents if str(d.doc_type) != "997")
     by_type: dict[tuple[str, str], int] = {}
     for document in traffic.documents:
         key = (str(document.doc_type), str(document.direction))
