@@ -64,7 +64,7 @@ def mdn_received(store: Store) -> int:
         where = DocumentFilter(doc_type=DocType.INVOICE_810, status=DocumentStatus.MDN_RECEIVED)
         total, cursor = 0, None
         while True:
-            page = search_documents(session, where, cursor=cursor, limit=1000)
+            page = search_documents(session, where, cursor=cursor, limit=500)
             total += len(page.items)
             cursor = page.next_cursor
             if cursor is None:
@@ -102,6 +102,7 @@ def run(count: int, workers: int, root: Path) -> tuple[float, float]:
                 list(pool.map(post, messages))
             wait_for(lambda: len(hooks.counts) >= count, 1800, "every 850 at the webhook", step=0.1)
             inbound = count / (time.monotonic() - started)
+            print(f"  {workers} worker(s): inbound {inbound:.1f} 850/s", flush=True)
             # Let the 997s drain before the outbound phase so both phases are measured apart.
             wait_for(lambda: len(partner.received()) >= count, 1800, "every 997 at the partner", step=0.5)
 
