@@ -6,6 +6,7 @@ payload, MDN, events, pipeline job) before its MDN is returned. The ceiling is t
 decrypt of the content key, AES decrypt, signature verify, MIC, RSA-signed MDN), back to back, one process per core.
 
 Run: .venv/bin/python bench/as2_inbound.py [--seconds 15] [--backends sqlite,postgresql] [--concurrency 16]
+(backend ``sqlite-normal``: SQLite with synchronous=NORMAL instead of the default FULL, for comparison)
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ def free_port() -> int:
 def database(backend: str, work: Path) -> tuple[str, str | None]:
     """(database URL, PostgreSQL database name to drop afterwards)."""
     if backend == "sqlite":
-        return f"sqlite:///{work / 'bench.db'}", None
+        return f"sqlite:///{work / 'bench.db'}", None  # synchronous=FULL, the store's default
+    if backend == "sqlite-normal":
+        return f"sqlite:///{work / 'bench.db'}?synchronous=NORMAL", None  # for comparison: see BENCHMARKS.md
     import psycopg
 
     name = f"acorn_bench_{uuid.uuid4().hex[:10]}"
