@@ -22,7 +22,8 @@ class GeneratedKey:
 
 
 def generate(
-    as2_id: str, out_dir: Path, *, key_size: int = 2048, days: int = 730, development: bool = True
+    as2_id: str, out_dir: Path, *, key_size: int = 2048, days: int = 730, development: bool = True,
+    valid_from: datetime | None = None,
 ) -> GeneratedKey:
     """An RSA key and self-signed SHA-256 certificate for ``as2_id``; development ones carry the refusal marker."""
     if key_size < 2048:
@@ -36,13 +37,15 @@ def generate(
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEV_MARKER_OU))
     name = x509.Name(attributes)
     now = datetime.now(UTC)
+    # Five minutes back by default so a partner whose clock runs a little behind still accepts the certificate.
+    not_before = valid_from or now - timedelta(minutes=5)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_before(not_before)
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(

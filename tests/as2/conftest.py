@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ class Identities:
 @pytest.fixture(scope="session")
 def identities(tmp_path_factory: pytest.TempPathFactory) -> Identities:
     root = tmp_path_factory.mktemp("as2keys")
-    return Identities(generate("ACORNTEST", root), generate("PARTNERTEST", root), generate("STRANGER", root))
+    # Valid from a day back: test modules fix their clock (NOW) at import, which may be long before this runs.
+    since = datetime.now(UTC) - timedelta(days=1)
+    return Identities(*(generate(name, root, valid_from=since) for name in ("ACORNTEST", "PARTNERTEST", "STRANGER")))
 
 
 PairFactory = Callable[..., tuple[As2Partner, As2Partner]]
