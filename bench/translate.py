@@ -114,7 +114,6 @@ def stages(partner: PartnerProfile, mapping: CompiledMap, path: Path) -> dict[st
     The garbage collector is off while a stage runs: every stage's output is kept for the next, and collecting
     over millions of kept objects would be charged to whichever stage it happens in (streaming keeps none).
     """
-    from gateway.canonical.fastpath import json_form
     from gateway.mapping.engine import _mapped
 
     out: dict[str, float] = {}
@@ -137,7 +136,7 @@ def stages(partner: PartnerProfile, mapping: CompiledMap, path: Path) -> dict[st
                                              for i, _ in items])
     mapped = clock("map", lambda: [_mapped(i.transaction_set, i.interchange.delimiters, partner, mapping,
                                            i.interchange, i.group)[1] for i, _ in items])
-    docs = clock("canonical check (JSON form)", lambda: [json_form(mapping.spec.model, d) for d in mapped])
+    docs = clock("canonical check (JSON form)", lambda: [mapping.canonical.json_form(d) for d in mapped])
     clock("JSON (orjson.dumps)", lambda: [orjson.dumps(d) for d in docs])
     return out
 

@@ -46,35 +46,52 @@ def dump(document: BaseModel) -> dict[str, Any]:
 
 
 def json_form(model: type[BaseModel], data: Any) -> dict[str, Any]:
-    """``dump(model.model_validate(data))``, fast for plain input; pydantic's ValidationError when invalid."""
-    out = checker(model)(data)
-    if out is FAIL:
-        return dump(model.model_validate(data))
-    return out  # type: ignore[no-any-return]
-
-
-_CHECKERS: dict[type[BaseModel], Checker] = {}
+    """``dump(model.model_validate(data))``; builds the model's checker each call (hold a ``ModelChecker`` to reuse)."""
+    return ModelChecker(model).json_form(data)
 
 
 def checker(model: type[BaseModel]) -> Checker:
-    """The generated checker of a model: its JSON form, or FAIL when only pydantic can tell."""
-    found = _CHECKERS.get(model)
-    if found is None:
-        found = _CHECKERS[model] = _Builder().build(model, top=True)
-    return found
+    """A new generated checker of a model: its JSON form, or FAIL when only pydantic can tell."""
+    return _Builder().build(model, top=True)
 
 
-def _valid_date(text: str, cache: dict[str, bool] = {}) -> bool:  # noqa: B006 - a bounded memo on purpose
-    ok = cache.get(text)
-    if ok is None:
-        try:
-            dt.date.fromisoformat(text)
-            ok = True
-        except ValueError:
-            ok = False
-        if len(cache) < 100_000:
-            cache[text] = ok
-    return ok
+class ModelChecker:
+    """One model's generated checker, built once and held by its owner (a compiled map), with its memos."""
+
+    __slots__ = ("model", "_check")
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self._check: Checker | None = None  # generated on first use: loading a map stays cheap
+
+    def json_form(self, data: Any) -> dict[str, Any]:
+        """``dump(model.model_validate(data))``, fast for plain input; pydantic's ValidationError when invalid."""
+        check = self._check
+        if check is None:
+            check = self._check = checker(self.model)
+        out = check(data)
+        if out is FAIL:
+            return dump(self.model.model_validate(data))
+        return out  # type: ignore[no-any-return]
+
+
+def _date_memo() -> Callable[[str], bool]:
+    """``valid_date(text)`` with a bounded memo of its own (documents of one map repeat a few dates)."""
+    cache: dict[str, bool] = {}
+
+    def valid_date(text: str) -> bool:
+        ok = cache.get(text)
+        if ok is None:
+            try:
+                dt.date.fromisoformat(text)
+                ok = True
+            except ValueError:
+                ok = False
+            if len(cache) < 100_000:
+                cache[text] = ok
+        return ok
+
+    return valid_date
 
 
 def _subtree(model: type[BaseModel], top: bool) -> Checker:
@@ -130,7 +147,7 @@ class _Builder:
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"FAIL": FAIL, "M": _MISSING, "DEC": _DECIMAL.fullmatch,
                                           "INT": _INT.fullmatch, "DATE": _DATE.fullmatch, "TIME": _TIME.fullmatch,
-                                          "valid_date": _valid_date}
+                                          "valid_date": _date_memo()}
         self.names: dict[type[BaseModel], str] = {}
         self.sources: list[str] = []
 

@@ -44,11 +44,18 @@ class CSeg:
     match: Callable[[list[str]], bool] = bool  # generated: do this segment's elements select the node?
 
 
+# What an input segment that selects a node does (the first element of a Route)
+SEG_ONE, SEG_LIST, LOOP_ONE, LOOP_LIST, HL_LEVEL = range(5)
+# (kind, the generated qualifier test or None when every segment with the ID matches, the node,
+#  its path or list path, the filler of its (trigger) segment; None for HL)
+Route = tuple[int, Callable[[list[str]], bool] | None, "CSeg | CLoop | CHL", tuple[str, ...], Filler | None]
+
+
 @dataclass(slots=True)
 class CBlock:
     nodes: list[CSeg | CLoop | CHL]
-    # segment ID -> (node, the segment whose qualifiers select it; None for HL)
-    dispatch: dict[str, list[tuple[CSeg | CLoop | CHL, CSeg | None]]] = field(default_factory=dict)
+    # segment ID -> the nodes it may select, in map order
+    dispatch: dict[str, list[Route]] = field(default_factory=dict)
     required: tuple[int, ...] = ()
 
 
@@ -137,11 +144,20 @@ def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool
             compiled.append(CHL(node, idx, levels, top, children))
     block = CBlock(compiled)
     for c in compiled:
-        sid = c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL"
-        test = c if isinstance(c, CSeg) else c.trigger if isinstance(c, CLoop) else None
-        block.dispatch.setdefault(sid, []).append((c, test))
+        block.dispatch.setdefault(c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL",
+                                  []).append(_route(c))
     block.required = tuple(c.idx for c in compiled if not isinstance(c, CHL) and c.node.required)
     return block
+
+
+def _route(c: CSeg | CLoop | CHL) -> Route:
+    if isinstance(c, CHL):
+        return (HL_LEVEL, None, c, (), None)
+    seg = c if isinstance(c, CSeg) else c.trigger
+    match = None if seg.always else seg.match
+    listed = bool(c.node.list_path)
+    kind = (SEG_LIST if listed else SEG_ONE) if isinstance(c, CSeg) else (LOOP_LIST if listed else LOOP_ONE)
+    return (kind, match, c, c.node.list_path or c.node.path, seg.fill)
 
 
 def compile_spec(spec: MapSpec) -> CBlock:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gateway.canonical import MODELS, Document, model_for
-from gateway.canonical.fastpath import dump, json_form
+from gateway.canonical.fastpath import ModelChecker, dump
 from gateway.errors import MappingError
 from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
 from gateway.mapping.inbound import MappingWarning, Reader
@@ -32,6 +32,7 @@ class CompiledMap:
     root: CBlock
     placeable: frozenset[str]
     placeable_tree: dict[str, Any]  # the same paths as nested dicts ("items[]" for lists, _LEAF at a field)
+    canonical: ModelChecker  # the generated checker of the map's canonical model (its JSON form)
 
     @property
     def transaction_set(self) -> str:
@@ -53,7 +54,7 @@ def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[st
     spec = parse_map(data, model_for, dict(variables or {}), files)
     root = compile_spec(spec)
     placeable = frozenset(placeable_paths(root))
-    return CompiledMap(spec, root, placeable, _tree(placeable))
+    return CompiledMap(spec, root, placeable, _tree(placeable), ModelChecker(spec.model))
 
 
 def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
@@ -124,7 +125,7 @@ def x12_to_dict(transaction_set: TransactionSet, delimiters: Delimiters, partner
     """As ``x12_to_canonical``, but the document's JSON form (``to_dict``) without building pydantic models."""
     what, data, warnings = _mapped(transaction_set, delimiters, partner, mapping, interchange, group)
     try:
-        return json_form(mapping.spec.model, data), warnings
+        return mapping.canonical.json_form(data), warnings
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
 
@@ -197,7 +198,8 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
         if isinstance(document, model):
             data = dump(document)
         else:
-            data = json_form(model, document.model_dump(by_alias=True) if isinstance(document, Document) else document)
+            check = mapping.canonical if mapping.canonical.model is model else ModelChecker(model)
+            data = check.json_form(document.model_dump(by_alias=True) if isinstance(document, Document) else document)
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
     if not _all_placed(data, mapping.placeable_tree, True):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.errors import MappingError
-from gateway.mapping.compiled import CHL, CBlock, CLoop, CSeg
+from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock, CSeg, Route
 from gateway.mapping.spec import ElementSpec
 from gateway.x12.model import Segment
 
@@ -28,14 +28,13 @@ class MappingWarning:
         return f"{where}: {self.message}" if where else self.message
 
 
-class _Frame:
-    __slots__ = ("block", "obj", "seen", "discard")
+# A block being read: [its dispatch table, the object it fills, indexes of its nodes seen, discard (a repeat
+# of a loop the map reads once: only kept in unmapped), the block]. A list, not an object: one per loop instance.
+Frame = list[Any]
 
-    def __init__(self, block: CBlock, obj: dict[str, Any], discard: bool = False) -> None:
-        self.block = block
-        self.obj = obj
-        self.seen: set[int] = set()
-        self.discard = discard
+
+def _frame(block: CBlock, obj: dict[str, Any], discard: bool = False) -> Frame:
+    return [block.dispatch, obj, set(), discard, block]
 
 
 def _target(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
@@ -86,7 +85,7 @@ class Reader:
         self.warnings.append(MappingWarning(why, pos, seg.elements[0]))
 
     def run(self, segments: list[Segment]) -> dict[str, Any]:  # noqa: C901 - the hot loop, kept in one place
-        stack = [_Frame(self.root, self.doc)]
+        stack = [_frame(self.root, self.doc)]
         counts = self.counts
         pos = 1  # ST is position 1
         for seg in segments:
@@ -94,22 +93,23 @@ class Reader:
             el = seg.elements
             sid = el[0]
             depth = len(stack) - 1
-            hit: CSeg | CLoop | CHL | None = None
+            route: Route | None = None
             while depth >= 0:
                 frame = stack[depth]
-                cands = frame.block.dispatch.get(sid)
+                cands = frame[0].get(sid)
                 if cands is None:
-                    if frame.discard:
+                    if frame[3]:  # a discarded loop instance takes every segment it does not know
                         break
                 else:
-                    for cand, test in cands:
-                        if test is None or test.always or test.match(el):
-                            hit = cand
+                    for cand in cands:
+                        match = cand[1]
+                        if match is None or match(el):
+                            route = cand
                             break
-                    if hit is not None:
+                    if route is not None:
                         break
                 depth -= 1
-            if hit is None:
+            if route is None:
                 if depth >= 0:  # inside a discarded loop instance
                     self.keep(pos, seg, "inside a repeated loop the map reads once")
                 else:
@@ -117,47 +117,49 @@ class Reader:
                 continue
             if depth + 1 < len(stack):
                 for popped in stack[depth + 1:]:
-                    if popped.block.required:
+                    if popped[4].required:
                         self.check_required(popped, pos, sid)
                 del stack[depth + 1:]
             frame = stack[depth]
-            if isinstance(hit, CLoop):
-                node = hit.node
-                if node.list_path:
-                    obj = _append(frame.obj, node.list_path)
-                elif hit.idx in frame.seen:
-                    self.keep(pos, seg, f"loop {node.key} appears again; the map reads it once here")
-                    stack.append(_Frame(hit.block, {}, discard=True))
-                    continue
-                else:
-                    obj = _target(frame.obj, node.path)
-                frame.seen.add(hit.idx)
-                trigger = hit.trigger
-                trigger.fill(obj, el, len(el), self, pos)
-                if trigger.computed:
-                    counts.append((trigger, pos, el))
-                stack.append(_Frame(hit.block, obj))
-            elif isinstance(hit, CSeg):
-                if hit.node.list_path:
-                    target = _append(frame.obj, hit.node.list_path)
-                elif hit.idx in frame.seen:
+            kind, _, hit, path, fill = route
+            if kind == SEG_LIST:
+                fill(_append(frame[1], path), el, len(el), self, pos)  # type: ignore[misc]
+                if hit.computed:  # type: ignore[union-attr]
+                    counts.append((hit, pos, el))  # type: ignore[arg-type]
+            elif kind == SEG_ONE:
+                seen = frame[2]
+                if hit.idx in seen:
                     self.keep(pos, seg, f"{hit.node.key} appears again; the map reads it once here")
                     continue
-                else:
-                    frame.seen.add(hit.idx)
-                    target = _target(frame.obj, hit.node.path)
-                hit.fill(target, el, len(el), self, pos)
-                if hit.computed:
-                    counts.append((hit, pos, el))
+                seen.add(hit.idx)
+                fill(_target(frame[1], path), el, len(el), self, pos)  # type: ignore[misc]
+                if hit.computed:  # type: ignore[union-attr]
+                    counts.append((hit, pos, el))  # type: ignore[arg-type]
+            elif kind == HL_LEVEL:
+                frame[2].add(hit.idx)
+                stack.append(self.hl_level(hit, el, pos, seg))  # type: ignore[arg-type]
             else:
-                frame.seen.add(hit.idx)
-                stack.append(self.hl_level(hit, el, pos, seg))
+                seen = frame[2]
+                if kind == LOOP_LIST:
+                    obj = _append(frame[1], path)
+                elif hit.idx in seen:
+                    self.keep(pos, seg, f"loop {hit.node.key} appears again; the map reads it once here")
+                    stack.append(_frame(hit.block, {}, discard=True))  # type: ignore[union-attr]
+                    continue
+                else:
+                    obj = _target(frame[1], path)
+                seen.add(hit.idx)
+                fill(obj, el, len(el), self, pos)  # type: ignore[misc]
+                trigger = hit.trigger  # type: ignore[union-attr]
+                if trigger.computed:
+                    counts.append((trigger, pos, el))
+                stack.append(_frame(hit.block, obj))  # type: ignore[union-attr]
         for frame in reversed(stack):
             self.check_required(frame, len(segments) + 2, "SE")
         self.check_counts()
         return self.doc
 
-    def hl_level(self, hl: CHL, el: list[str], pos: int, seg: Segment) -> _Frame:
+    def hl_level(self, hl: CHL, el: list[str], pos: int, seg: Segment) -> Frame:
         n = len(el)
         hl_id, parent_id, code = (el[1] if n > 1 else ""), (el[2] if n > 2 else ""), (el[3] if n > 3 else "")
         level = hl.levels.get(code)
@@ -165,7 +167,7 @@ class Reader:
             raise self.fail(f"HL01 {hl_id!r} is empty or used twice", pos, "HL", "HL01")
         if level is None:
             self.keep(pos, seg, f"HL level code {code!r} is not in the map (levels: {', '.join(hl.levels)})")
-            return _Frame(CBlock([]), {}, discard=True)
+            return _frame(CBlock([]), {}, discard=True)
         if level.list_path is None:
             if parent_id:
                 raise self.fail(f"top level {code} must not have a parent (HL02 {parent_id!r})", pos, "HL", "HL02")
@@ -179,12 +181,13 @@ class Reader:
                                 f"{', '.join(level.parents)})", pos, "HL", "HL03")
             obj = _append(parent[1], level.list_path)
         self.hl[hl_id] = (code, obj)
-        return _Frame(level.block, obj)
+        return _frame(level.block, obj)
 
-    def check_required(self, frame: _Frame, pos: int, sid: str) -> None:
-        for idx in frame.block.required:
-            if idx not in frame.seen:
-                node = next(c for c in frame.block.nodes if c.idx == idx)
+    def check_required(self, frame: Frame, pos: int, sid: str) -> None:
+        block, seen = frame[4], frame[2]
+        for idx in block.required:
+            if idx not in seen:
+                node = next(c for c in block.nodes if c.idx == idx)
                 key = node.node.key
                 raise MappingError(f"{self.what}: required segment {key} is missing (before segment {pos} {sid}); "
                                    f"map {node.node.file}:{node.node.line}")
@@ -225,9 +228,8 @@ class Reader:
                 elif func == "sum":
                     values = walk(self.doc, arg.split("."))
                     text = el[e.index]
-                    if _whole(text) and all(type(v) is str and _whole(v) for v in values) \
-                            and int(text) == sum(map(int, values)):  # whole quantities, the usual case: no Decimal
-                        continue
+                    if _whole(text) and _all_whole(values) and int(text) == sum(map(int, values)):
+                        continue  # whole quantities, the usual case: no Decimal
                     try:
                         total = sum((Decimal(str(v)) for v in values), start=Decimal(0))
                     except ArithmeticError:
@@ -247,16 +249,29 @@ def _whole(text: str) -> bool:
     return text.isdigit() and text.isascii()
 
 
+def _all_whole(values: list[Any]) -> bool:
+    """Every value is text of ASCII digits (checked on the joined text: one pass, no call per value)."""
+    try:
+        joined = "".join(values)
+    except TypeError:  # something other than text
+        return False
+    return "" not in values and (not joined or _whole(joined))
+
+
 def walk(obj: Any, path: list[str]) -> list[Any]:
     """Values at ``path`` below ``obj``, lists flattened (count of a list path counts its items)."""
     current = [obj]
     for key in path:
         nxt: list[Any] = []
         for item in current:
-            value = item.get(key) if isinstance(item, dict) else None
-            if isinstance(value, list):
+            if type(item) is not dict and not isinstance(item, dict):
+                continue
+            value = item.get(key)
+            if value is None:
+                continue
+            if type(value) is list or isinstance(value, list):
                 nxt.extend(value)
-            elif value is not None:
+            else:
                 nxt.append(value)
         current = nxt
     return current

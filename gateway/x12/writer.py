@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NoReturn
 
 from gateway.errors import X12WriteError
 from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
@@ -87,6 +88,8 @@ class _Out:
         self.forbidden = {delimiters.element, delimiters.segment}
         if self.d.suffix:
             self.forbidden.update(self.d.suffix)
+        # checked once per segment text: any of these means some element holds a delimiter
+        self.terminators = tuple(self.forbidden - {delimiters.element})
 
     def check(self, elements: Sequence[str], where: str, *, allow_component: bool = True) -> None:
         for index, value in enumerate(elements):
@@ -98,12 +101,34 @@ class _Out:
                 raise X12WriteError(f"{where}: {_element_name(elements, index)} contains the component "
                                     f"separator {self.d.component!r}: {value!r}")
 
+    def text(self, seg: Segment) -> str | None:
+        """The segment's text, or None when something is wrong with it (``segment`` then says what)."""
+        elements = seg.elements
+        if not elements or not elements[0]:
+            return None
+        sep = self.d.element
+        text = sep.join(elements)
+        # one element separator per join, and no terminator anywhere: no element holds a delimiter
+        if text.count(sep) != len(elements) - 1:
+            return None
+        for ch in self.terminators:
+            if ch in text:
+                return None
+        return text.rstrip(sep) + self.end
+
     def segment(self, seg: Segment, where: str) -> None:
+        text = self.text(seg)
+        if text is None:
+            self.fail(seg, where)
+        self.parts.append(text)
+
+    def fail(self, seg: Segment, where: str) -> NoReturn:
+        """Raise the precise error for a segment ``text`` refused (the description is built only here)."""
         elements = seg.elements
         if not elements or not elements[0]:
             raise X12WriteError(f"{where}: segment without an ID")
         self.check(elements, where)
-        self.parts.append(self.d.element.join(elements).rstrip(self.d.element) + self.end)
+        raise AssertionError(f"{where}: segment refused without a reason")  # pragma: no cover
 
     def to_bytes(self) -> bytes:
         text = "".join(self.parts)
@@ -148,8 +173,12 @@ def serialize_all(interchanges: Sequence[Interchange], **kwargs: object) -> byte
 
 def _write_set(out: _Out, tset: TransactionSet, where: str, recompute: bool) -> None:
     out.segment(tset.header, f"{where} ST")
+    parts, text_of = out.parts, out.text
     for i, seg in enumerate(tset.segments, 2):
-        out.segment(seg, f"ST02 {tset.control_number} segment {i} {seg.id}")
+        text = text_of(seg)
+        if text is None:
+            out.fail(seg, f"ST02 {tset.control_number} segment {i} {seg.id}")
+        parts.append(text)
     if recompute:
         out.segment(Segment(["SE", str(len(tset.segments) + 2), tset.control_number]), f"{where} SE")
     elif tset.trailer is not None:
