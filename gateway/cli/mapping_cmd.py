@@ -11,7 +11,7 @@ import typer
 
 from gateway.canonical import MODELS, json_schema
 from gateway.errors import AcornError, ConfigError, MappingError, X12Error
-from gateway.mapping import canonical_to_x12, envelope, load_map, load_partner_map, to_dict, x12_to_canonical
+from gateway.mapping import canonical_to_x12, envelope, load_map, load_partner_map, x12_to_dict
 from gateway.mapping import goldens as golden_files
 from gateway.partners import PartnerRegistry, load_partner, load_registry
 from gateway.settings import Settings
@@ -88,12 +88,11 @@ def _x12_to_json(profile: Any, data: bytes, settings: Settings) -> str:
             for tset in group.transaction_sets:
                 if tset.code not in maps:
                     maps[tset.code] = load_partner_map(profile, tset.code, settings.maps_dir)
-                doc, warnings = x12_to_canonical(tset, ic.delimiters, profile, maps[tset.code], interchange=ic,
-                                                 group=group)
+                doc, warnings = x12_to_dict(tset, ic.delimiters, profile, maps[tset.code], interchange=ic, group=group)
                 for warning in warnings:
                     typer.echo(f"warning: partner {profile.id}, {tset.code} ST02 {tset.control_number}, {warning}",
                                err=True)
-                documents.append(to_dict(doc))
+                documents.append(doc)
     return json.dumps(documents if len(documents) != 1 else documents[0], indent=2, ensure_ascii=False) + "\n"
 
 

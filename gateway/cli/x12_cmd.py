@@ -40,9 +40,9 @@ def grammar_validator() -> GrammarValidator | None:
         return direct if callable(direct) else None
     validate = factory(Settings().maps_dir).validate
 
-    def run(tset: TransactionSet, delimiters: Delimiters) -> list[Issue]:
+    def run(tset: TransactionSet, delimiters: Delimiters, version: str | None) -> list[Issue]:
         try:
-            issues: list[Issue] = validate(tset, delimiters)
+            issues: list[Issue] = validate(tset, delimiters, version)
         except GrammarError as exc:
             return [Issue(Level.TRANSACTION_SET, "1", str(exc), transaction_set=tset.control_number,
                           transaction_set_code=tset.code)]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.errors import MappingError
-from gateway.mapping.engine import CompiledMap, canonical_to_x12, load_partner_map, to_dict, x12_to_canonical
+from gateway.mapping import CompiledMap, canonical_to_x12, load_partner_map, x12_to_dict
 from gateway.partners.profile import PartnerProfile
 from gateway.pipeline.partner_adapter import PartnerDirectory
 from gateway.pipeline.ports import Canonical, PartnerView
@@ -46,9 +46,8 @@ class MappingPort:
         self, partner: PartnerView, interchange: Interchange, group: FunctionalGroup, transaction_set: TransactionSet
     ) -> Canonical:
         profile, compiled = self.maps.get(partner.id, transaction_set.code)
-        document, _warnings = x12_to_canonical(transaction_set, interchange.delimiters, profile, compiled,
-                                               interchange=interchange, group=group)
-        data = to_dict(document)
+        data, _warnings = x12_to_dict(transaction_set, interchange.delimiters, profile, compiled,
+                                      interchange=interchange, group=group)
         po_number = data.get(_PO_FIELD)
         return Canonical(transaction_set.code, data, po_number=str(po_number) if po_number is not None else None)
 

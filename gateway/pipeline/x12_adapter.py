@@ -16,11 +16,10 @@ from gateway.x12.ack import AckKind, ack_group_spec, acknowledge_group
 from gateway.x12.ack_parse import AckStatus, parse_acknowledgements
 from gateway.x12.issues import Issue, Level, Severity
 from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
-from gateway.x12.validation import validate_interchanges
+from gateway.x12.validation import GrammarValidator, validate_interchanges
 
 log = logging.getLogger("acorn.pipeline.x12")
 
-GrammarValidator = Callable[[TransactionSet, Delimiters], list[Issue]]
 GRAMMAR_MODULE = "gateway.x12.validate"
 
 _CODES = {AckStatus.ACCEPTED: "A", AckStatus.ACCEPTED_WITH_ERRORS: "E", AckStatus.PARTIALLY_ACCEPTED: "P",
@@ -44,9 +43,9 @@ def load_grammar_validator() -> GrammarValidator | None:
 def _checked(validator: GrammarValidator) -> GrammarValidator:
     """A set without a grammar is not rejected: it carries a warning saying it was not grammar-checked."""
 
-    def run(tset: TransactionSet, delimiters: Delimiters) -> list[Issue]:
+    def run(tset: TransactionSet, delimiters: Delimiters, version: str | None) -> list[Issue]:
         try:
-            return validator(tset, delimiters)
+            return validator(tset, delimiters, version)
         except GrammarError as exc:
             return [Issue(Level.TRANSACTION_SET, "1", f"not checked against a grammar: {exc}",
                           severity=Severity.WARNING, transaction_set=tset.control_number,

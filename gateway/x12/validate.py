@@ -346,11 +346,11 @@ def validator_for(maps_dir: Path | None = None) -> Validator:
     return Validator(library(maps_dir))
 
 
-def default_validator() -> Callable[[TransactionSet, Delimiters], list[Issue]]:
-    """The cached validator for the default maps directory, as the ``(tset, delimiters)`` callable the CLI uses."""
+def default_validator() -> Callable[[TransactionSet, Delimiters, str | None], list[Issue]]:
+    """The cached validator for the default maps directory, as the ``(tset, delimiters, GS08)`` callable."""
     return validator_for(None).validate
 
 
-def validate_transaction_set(tset: TransactionSet, delimiters: Delimiters) -> list[Issue]:
-    """Issues of one transaction set against the default grammars (stable API for the pipeline and benchmarks)."""
-    return validator_for(None).validate(tset, delimiters)
+def validate_transaction_set(tset: TransactionSet, delimiters: Delimiters, version: str | None = None) -> list[Issue]:
+    """Issues of one transaction set against the default grammars; ``version`` is the group's GS08 when known."""
+    return validator_for(None).validate(tset, delimiters, version)

@@ -12,7 +12,8 @@ from gateway.x12.issues import Issue, Severity
 from gateway.x12.model import Delimiters, Interchange, TransactionSet
 from gateway.x12.reader import SetInContext, Source, iter_envelopes
 
-GrammarValidator = Callable[[TransactionSet, Delimiters], list[Issue]]
+# (transaction set, delimiters, the group's GS08 or None) -> issues; GS08 picks the grammar even without ST03.
+GrammarValidator = Callable[[TransactionSet, Delimiters, str | None], list[Issue]]
 
 
 @dataclass(slots=True)
@@ -121,7 +122,7 @@ def validate_interchanges(
         if grammar_validator is not None:
             for group in ic.groups:
                 for tset in group.transaction_sets:
-                    for issue in grammar_validator(tset, ic.delimiters):
+                    for issue in grammar_validator(tset, ic.delimiters, group.version or None):
                         report.issues.append(_locate(issue, ic, group.control_number, tset))
         if keep is not None:
             keep(ic)
@@ -154,7 +155,7 @@ def validate_file(data: Source, grammar_validator: GrammarValidator | None = Non
             set_issues.extend(check_transaction_set(ic, group, tset, rules, seen_st02.setdefault(key, set())))
             if grammar_validator is not None:
                 set_issues.extend(_locate(i, ic, group.control_number, tset)
-                                  for i in grammar_validator(tset, ic.delimiters))
+                                  for i in grammar_validator(tset, ic.delimiters, group.version or None))
             continue
         report.interchanges.append(summarize(event, sets))
         report.issues.extend(check_interchange(event, rules, set_counts=counts, orphan_sets=orphans))

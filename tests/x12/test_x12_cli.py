@@ -81,17 +81,17 @@ def test_validate_unsupported_set_from_option(tmp_path: Path) -> None:
 
 
 def test_validate_uses_grammar_validator_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, str]] = []
+    calls: list[tuple[str, str, str | None]] = []
 
-    def fake(tset: TransactionSet, delimiters: Delimiters) -> list[Issue]:
-        calls.append((tset.code, delimiters.segment))
+    def fake(tset: TransactionSet, delimiters: Delimiters, version: str | None = None) -> list[Issue]:
+        calls.append((tset.code, delimiters.segment, version))
         return [Issue(Level.SEGMENT, "2", "unexpected segment", segment_id="REF", segment_position=3)]
 
     module = types.ModuleType("gateway.x12.validate")
     module.validate_transaction_set = fake  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "gateway.x12.validate", module)
     result = runner.invoke(app, ["x12", "validate", str(_file(tmp_path, document("850"))), "--json"])
-    assert result.exit_code == 1 and calls == [("850", "~")]
+    assert result.exit_code == 1 and calls == [("850", "~", "004010")]
     body = json.loads(result.output)
     assert body["grammar_checked"] is True
     assert body["issues"][0]["transaction_set"] == "0001" and body["issues"][0]["group"] == "1"
