@@ -151,8 +151,10 @@ def test_856_wrong_hl_parent(version: str) -> None:
 def test_856_hl_numbering_and_level_order(version: str) -> None:
     numbering = _one(ours(doc("856", version, _asn(("1", "", "S"), ("2", "1", "O"), ("4", "2", "P")))))
     assert (numbering.element_position, numbering.expected, numbering.found) == (1, "3", "4")
-    # an item directly under the order is neither SOTPI nor SOPI: the HL is unexpected there
-    issues = assert_agree(doc("856", version, _asn(("1", "", "S"), ("2", "1", "O"), ("3", "2", "I"))))
+    # items straight under the order (S-O-I, standard carton) are valid beside SOTPI and SOPI ...
+    assert ours(doc("856", version, _asn(("1", "", "S"), ("2", "1", "O"), ("3", "2", "I")))) == []
+    # ... but an item straight under the shipment is no structure the 856 defines: the HL is unexpected there
+    issues = assert_agree(doc("856", version, _asn(("1", "", "S"), ("2", "1", "I"))))
     assert ("2", "HL") in {(i.code, i.segment_id) for i in issues}
 
 
