@@ -21,6 +21,7 @@ from gateway.partners.profile import PartnerProfile
 from gateway.settings import Settings
 from gateway.store import Store
 from gateway.store.schema import check_schema, current_revisions, head_revisions
+from gateway.x12.grammar import GrammarLibrary
 
 EXPIRY_WARNING_DAYS = 30  # a certificate this close to its end is a warning: switch-overs take partners weeks
 
@@ -129,6 +130,17 @@ def maps_checks(settings: Settings) -> list[Check]:
     return checks
 
 
+def grammar_check(settings: Settings) -> Check:
+    """Every X12 grammar under ``maps_dir/x12`` parses and compiles (the validator needs all of them)."""
+    directory = settings.maps_dir / "x12"
+    try:
+        grammars = GrammarLibrary(directory).load_all()
+    except (AcornError, OSError) as exc:
+        return Check("grammars", Verdict.FAIL, f"{directory}: {exc}")
+    names = sorted(f"{g.code}/{g.version}" for g in grammars)
+    return Check("grammars", Verdict.OK, f"{len(names)} transaction set grammars compile", {"grammars": names})
+
+
 def partner_checks(settings: Settings) -> tuple[list[Check], list[PartnerProfile]]:
     """Every partner profile loads with the maps it names; returns the loaded profiles for the next checks."""
     files = sorted(settings.partners_dir.glob("*/partner.yaml"))
@@ -234,7 +246,7 @@ def run(
 ) -> list[Check]:
     """Every check, in report order."""
     now = now or datetime.now(UTC)
-    checks = [settings_check(settings), database_check(settings), *maps_checks(settings)]
+    checks = [settings_check(settings), database_check(settings), grammar_check(settings), *maps_checks(settings)]
     partner_results, profiles = partner_checks(settings)
     checks.extend(partner_results)
     for profile in profiles:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -78,6 +79,9 @@ def test_bundled_partners_pass_offline_in_development(migrated_url: str, tmp_pat
     assert verdicts["partner amazon"] is Verdict.OK and verdicts["amazon signing key"] is Verdict.OK
     assert verdicts["amazon endpoint"] is Verdict.SKIP
     assert any(name.startswith("map 850") for name in verdicts)
+    grammars = next(c for c in checks if c.name == "grammars")
+    assert grammars.verdict is Verdict.OK
+    assert {"850/004010", "856/005010", "999/005010"} <= set(grammars.facts["grammars"])
     assert not doctor.failed(checks)
     facts = checks[0].facts
     assert facts["session_secret"] == "***" and "s3cret-value" not in json.dumps(facts, default=str)
@@ -140,6 +144,15 @@ def test_broken_profile_and_database_fail(tmp_path: Path) -> None:
     assert checks["partner bad"].verdict is Verdict.FAIL and "partner.yaml" in checks["partner bad"].detail
     assert checks["database"].verdict is Verdict.FAIL and "cannot reach" in checks["database"].detail
     assert "hunter2" not in json.dumps(checks["database"].facts) and ":***@" in checks["database"].facts["url"]
+
+
+def test_broken_grammar_fails(tmp_path: Path) -> None:
+    maps = tmp_path / "maps"
+    shutil.copytree(REPO / "maps" / "x12", maps / "x12")
+    grammar = maps / "x12" / "850.004010.xml"
+    grammar.write_text(grammar.read_text(encoding="utf-8").replace("<segment", "<segmnt", 1), encoding="utf-8")
+    check = doctor.grammar_check(Settings(data_dir=tmp_path, maps_dir=maps))
+    assert check.verdict is Verdict.FAIL and "850.004010.xml" in check.detail
 
 
 def test_out_of_date_schema_warns_in_development_fails_in_production(database_url: str, tmp_path: Path) -> None:
