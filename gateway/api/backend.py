@@ -34,6 +34,8 @@ class DocumentQuery:
     direction: Direction | None = None
     status: DocumentStatus | None = None
     po_number: str | None = None
+    shipment_id: str | None = None  # 856 BSN02
+    invoice_number: str | None = None  # 810 BIG02
     isa13: str | None = None
     gs06: str | None = None
     st02: str | None = None

@@ -26,11 +26,12 @@ from gateway.api.schemas import (
     TranslateRequest,
     TranslateResponse,
 )
-from gateway.errors import ConfigError, IdempotencyConflictError, NotFoundError
-from gateway.pipeline import outbound
+from gateway.errors import ConfigError, IdempotencyConflictError
+from gateway.pipeline import deliveries, outbound
 from gateway.pipeline.ports import DeliveryRecord, DocumentRecord
 from gateway.pipeline.runtime import Runtime
-from gateway.pipeline.statuses import DeliveryStatus, Outcome, PipelineJob, Stage
+from gateway.pipeline.statuses import DeliveryStatus
+from gateway.pipeline.store_adapter import references
 
 # Keys from the bridge live in their own namespace, apart from the keys the inbound flow derives.
 _KEY_PREFIX = "api:"
@@ -46,7 +47,7 @@ def summary_of(record: DocumentRecord, po_number: str | None = None) -> Document
         status=record.status,
         stage=str(record.stage) if record.stage else None,
         error=record.error,
-        po_number=po_number if po_number is not None else _po_number(record.canonical),
+        po_number=po_number if po_number is not None else references(record.canonical).get("po_number"),
         isa13=record.isa13,
         gs06=record.gs06,
         st02=record.st02,
@@ -65,16 +66,6 @@ def delivery_of(record: DeliveryRecord) -> DeliveryOut:
         attempts=record.attempts,
         last_error=record.error,
     )
-
-
-def _po_number(canonical: dict[str, Any] | None) -> str | None:
-    data = canonical or {}
-    value = data.get("purchaseOrderNumber")
-    orders = data.get("orders")
-    if value is None and isinstance(orders, list) and orders and isinstance(orders[0], dict):
-        # An 856 names its orders inside; the first one links the ship notice to its order chain.
-        value = orders[0].get("purchaseOrderNumber")
-    return str(value) if value is not None else None
 
 
 def _epoch() -> datetime:
@@ -117,7 +108,6 @@ class StoreBackend:
             submission.document_type,
             submission.document,
             _KEY_PREFIX + submission.idempotency_key,
-            po_number=_po_number(submission.document),
         )
         if not created and not (
             record.partner_id == submission.partner
@@ -139,22 +129,8 @@ class StoreBackend:
         return ActionResult(id=record.id, action="reprocess", status=str(record.status))
 
     def replay_delivery(self, delivery_id: str) -> ActionResult:
-        store = self.runtime.store
-        with store.transaction():
-            delivery = store.get_delivery(delivery_id)
-            if delivery.status is DeliveryStatus.AVAILABLE or str(delivery.channel) == "pull":
-                raise NotFoundError(f"delivery {delivery_id} is a pull-queue entry; pull it instead of replaying")
-            store.update_delivery(delivery_id, DeliveryStatus.PENDING)
-            # A fresh dedupe key per replay: the worker signs again with a new timestamp, same webhook-id.
-            stamp = self.runtime.now().isoformat()
-            store.enqueue(PipelineJob.DELIVER, {"delivery": delivery_id}, dedupe_key=f"replay:{delivery_id}:{stamp}")
-            store.add_event(
-                Stage.DELIVER,
-                Outcome.OK,
-                f"replay of delivery {delivery_id} requested",
-                document_id=delivery.document_id,
-            )
-        return ActionResult(id=delivery_id, action="replay", status=str(DeliveryStatus.PENDING))
+        record = deliveries.replay(self.runtime, delivery_id, actor="bridge")
+        return ActionResult(id=delivery_id, action="replay", status=str(record.status))
 
     def acknowledge(self, document_id: str, partner: str | None) -> ActionResult:
         self.queries.ack_pull(document_id, partner)

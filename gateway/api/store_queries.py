@@ -150,6 +150,8 @@ class StoreQueries:
             direction=_enum(StoreDirection, query.direction),
             status=_enum(DocumentStatus, query.status),
             po_number=query.po_number,
+            shipment_id=query.shipment_id,
+            invoice_number=query.invoice_number,
             isa13=query.isa13,
             gs06=query.gs06,
             st02=query.st02,

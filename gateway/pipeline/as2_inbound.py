@@ -21,7 +21,7 @@ from gateway.as2 import HttpxTransport, InboundResult, receive
 from gateway.as2.mdn_build import MdnFacts, OutboundMdn, build_mdn
 from gateway.as2.mdn_request import MdnRequest, mdn_request
 from gateway.as2.mime import header, strip_angle, unquote_as2_name
-from gateway.errors import AS2Error, NotFoundError, TransportError
+from gateway.errors import AS2Error, NotFoundError, StateConflictError, TransportError
 from gateway.partners.as2_section import MdnMode, Timeouts
 from gateway.pipeline.as2_context import As2Service, As2Stage, Timeline, log_line, record
 from gateway.pipeline.ports import InboundPayload
@@ -333,6 +333,32 @@ def deliver_mdn(service: As2Service, mdn_id: str, url: str | None, attempt: int)
     raise MdnDeliveryError(f"async MDN to {target}: {problem}", delay)
 
 
+def resend_mdn(service: As2Service, ref: str, *, actor: str = "analyst") -> str:
+    """Queue our stored async MDN for an inbound message to its Receipt-Delivery-Option URL again; returns the URL.
+
+    A synchronous MDN went back in the HTTP response and cannot be sent again (a repeated message gets it back).
+    """
+    with service.store.transaction() as session:
+        row = get_as2_message(session, ref)
+        where = f"AS2 message {ref} (partner {row.partner_id}, Message-ID {row.message_id})"
+        if row.direction is not Direction.INBOUND:
+            raise StateConflictError(f"{where} is outbound: its MDN comes from the partner")
+        mdn = mdn_for(session, row.id, Direction.OUTBOUND)
+        if mdn is None or mdn.blob_id is None:
+            raise StateConflictError(f"{where} has no stored MDN")
+        if row.mdn_mode is not StoredMdnMode.ASYNC or not row.mdn_url:
+            raise StateConflictError(f"{where} asked for a {row.mdn_mode} MDN; only asynchronous MDNs can be sent "
+                                     "again (a repeated message gets the stored MDN back)")
+        if row.partner_id is None or not _http_url(row.mdn_url):
+            raise StateConflictError(f"{where}: the MDN is not sent to {row.mdn_url!r} (unknown sender or not an "
+                                     "http(s) URL)")
+        _queue_mdn_delivery(session, mdn.id, row.mdn_url, row.id, repeat=True)
+        record(session, As2Stage.MDN_DELIVERY, Outcome.OK, f"async MDN queued to {row.mdn_url} again by {actor}",
+               message_ref=row.id, partner=row.partner_id, direction=Direction.OUTBOUND, message_id=row.message_id,
+               detail={"action": "resend-mdn", "actor": actor, "url": row.mdn_url})
+        return row.mdn_url
+
+
 def mdn_undeliverable(service: As2Service, mdn_id: str, error: str) -> None:
     """The async MDN ran out of attempts: mark it failed, visibly."""
     with service.store.transaction() as session:
@@ -359,4 +385,4 @@ def load_inbound_payload(session: Session, ref: str) -> InboundPayload:
 
 
 __all__ = ["EMPTY_OK", "HttpReply", "MdnDeliveryError", "deliver_mdn", "load_inbound_payload", "log_line",
-           "mdn_undeliverable", "receive_message", "unexpected_mdn"]
+           "mdn_undeliverable", "receive_message", "resend_mdn", "unexpected_mdn"]

@@ -7,6 +7,7 @@ after a crash between the push and its commit is recognisable by the receiver as
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from gateway.pipeline import dropdir, webhooks
 from gateway.pipeline.inbound import webhook_body
 from gateway.pipeline.ports import DeliveryRecord, DeliveryTarget
 from gateway.pipeline.runtime import Runtime
-from gateway.pipeline.statuses import Channel, DeliveryStatus, DocumentStatus, Outcome, Stage
+from gateway.pipeline.statuses import Channel, DeliveryStatus, DocumentStatus, Outcome, PipelineJob, Stage
 
 log = logging.getLogger("acorn.pipeline.deliveries")
 
@@ -69,6 +70,27 @@ def dead(runtime: Runtime, delivery_id: str, error: str) -> None:
         delivery = store.get_delivery(delivery_id)
         store.update_delivery(delivery_id, DeliveryStatus.DEAD, error=error)
         store.add_event(Stage.DELIVER, Outcome.ERROR, f"dead letter: {error}", document_id=delivery.document_id)
+
+
+def replay(runtime: Runtime, delivery_id: str, *, actor: str = "analyst") -> DeliveryRecord:
+    """Hand a delivery over again: a push is queued (same webhook-id / file name), a pull entry is available again."""
+    store = runtime.store
+    with store.transaction():
+        delivery = store.get_delivery(delivery_id)
+        if delivery.channel is Channel.PULL:
+            store.update_delivery(delivery_id, DeliveryStatus.AVAILABLE)
+            what = "back in the pull queue"
+        else:
+            store.update_delivery(delivery_id, DeliveryStatus.PENDING)
+            # A fresh job per replay: the push is signed again with a new timestamp, under the same webhook-id.
+            store.enqueue(PipelineJob.DELIVER, {"delivery": delivery_id},
+                          dedupe_key=f"replay:{delivery_id}:{uuid.uuid4().hex}")
+            what = "queued again"
+        store.add_event(Stage.DELIVER, Outcome.OK,
+                        f"delivery {delivery_id} ({delivery.channel} {delivery.target}) {what}, replay by {actor}",
+                        document_id=delivery.document_id,
+                        data={"action": "replay", "actor": actor, "delivery": delivery_id, "was": str(delivery.status)})
+        return store.get_delivery(delivery_id)
 
 
 def _target(targets: tuple[DeliveryTarget, ...], delivery: DeliveryRecord) -> DeliveryTarget:

@@ -17,7 +17,7 @@ from gateway.store import deliveries as store_deliveries
 from gateway.store import documents as store_documents
 from gateway.store import enums as db
 from gateway.store import x12 as store_x12
-from gateway.store.acks import record_acknowledgement
+from gateway.store.acks import link_our_acknowledgements, record_acknowledgement
 from gateway.store.blobs import blob_content
 from gateway.store.events import append_event
 from gateway.store.jobs import enqueue_job
@@ -41,6 +41,24 @@ _ACK_RESULT = {
 }
 _ACK_TYPES = frozenset({"997", "999", "TA1"})
 _STAGES = frozenset(s.value for s in Stage)
+# Searchable reference columns and the canonical fields they come from: the PO number (BEG03/BAK03/BIG04),
+# the shipment id (856 BSN02) and the invoice number (810 BIG02).
+_REFERENCES = (("po_number", "purchaseOrderNumber"), ("shipment_id", "shipmentIdentifier"),
+               ("invoice_number", "invoiceNumber"))
+_REFERENCE_LENGTH = 64  # the columns' width; a longer value is left out of search rather than clipped
+
+
+def references(canonical: dict[str, Any] | None) -> dict[str, str]:
+    """The document's searchable references; an 856 takes the PO number of its first order (its order chain)."""
+    data = canonical if isinstance(canonical, dict) else {}
+    orders = data.get("orders")
+    first_order = orders[0] if isinstance(orders, list) and orders and isinstance(orders[0], dict) else {}
+    found: dict[str, str] = {}
+    for column, name in _REFERENCES:
+        value = data.get(name, first_order.get(name) if column == "po_number" else None)
+        if isinstance(value, str | int) and not isinstance(value, bool) and 0 < len(str(value)) <= _REFERENCE_LENGTH:
+            found[column] = str(value)
+    return found
 
 
 def document_record(row: Document) -> DocumentRecord:
@@ -166,7 +184,9 @@ class StorePort:
     def create_document(self, new: NewDocument) -> tuple[DocumentRecord, bool]:
         with self._session() as s:
             fields: dict[str, Any] = {"isa13": new.isa13, "gs06": new.gs06, "st02": new.st02,
-                                      "po_number": new.po_number}
+                                      **references(new.canonical)}
+            if new.po_number is not None:
+                fields["po_number"] = new.po_number
             if new.direction is Direction.INBOUND and new.message_ref is not None:
                 # Outbound documents get their carrying AS2 message when sent; an inbound one came in this one.
                 fields["as2_message_id"] = new.message_ref
@@ -178,12 +198,19 @@ class StorePort:
                 direction=db.Direction(new.direction.value), status=db.DocumentStatus(new.status.value),
                 canonical=new.canonical, idempotency_key=new.idempotency_key, x12=new.x12, **fields,
             )
+            if created and new.direction is Direction.INBOUND and new.isa13 and new.gs06 and new.st02:
+                # Our 997/999 for its group was recorded before this document existed: link it now.
+                link_our_acknowledgements(s, new.partner_id, isa13=new.isa13, gs06=new.gs06, st02=new.st02,
+                                          document_id=row.id)
             return self._record(s, row), created
 
     def update_document(self, document_id: str, status: DocumentStatus, **changes: Any) -> DocumentRecord:
-        columns: dict[str, Any] = {}
+        # New canonical data brings its references; a PO number given explicitly (not None) wins.
+        columns: dict[str, Any] = references(changes.get("canonical")) if "canonical" in changes else {}
         x12: bytes | None = None
         for name, value in changes.items():
+            if name == "po_number" and value is None:
+                continue
             if name == "x12":
                 if value is None:
                     # Reprocessing drops the X12 and the AS2 message that carried it: both are built again.

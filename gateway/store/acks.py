@@ -47,3 +47,32 @@ def acknowledgements_for(session: Session, document_id: str) -> list[Acknowledge
         or_(Acknowledgement.document_id == document_id, Acknowledgement.ack_document_id == document_id)
     )
     return list(session.exec(query.order_by(col(Acknowledgement.created_at), col(Acknowledgement.id))))
+
+
+def link_our_acknowledgements(
+    session: Session, partner_id: str, *, isa13: str, gs06: str, st02: str, document_id: str
+) -> int:
+    """Link our 997/999 rows for an inbound set (written before its document existed) to that document.
+
+    The inbound flow acknowledges a group before it creates the group's documents, in the same transaction, so
+    the newest unlinked rows naming this ISA13/GS06/ST02 (or the whole group: AK9 alone) are that group's.
+    """
+    query = (
+        select(Acknowledgement)
+        .where(
+            Acknowledgement.direction == Direction.OUTBOUND,
+            Acknowledgement.partner_id == partner_id,
+            Acknowledgement.for_isa13 == isa13,
+            Acknowledgement.for_gs06 == gs06,
+            or_(col(Acknowledgement.for_st02) == st02, col(Acknowledgement.for_st02).is_(None)),
+            col(Acknowledgement.document_id).is_(None),
+        )
+        .order_by(col(Acknowledgement.created_at).desc(), col(Acknowledgement.id).desc())
+    )
+    rows = list(session.exec(query))
+    exact = [r for r in rows if r.for_st02 == st02][:1] or [r for r in rows if r.for_st02 is None][:1]
+    for row in exact:
+        row.document_id = document_id
+        session.add(row)
+    session.flush()
+    return len(exact)

@@ -221,22 +221,38 @@ def documents_of_message(session: Session, as2_message_id: str) -> list[Document
 
 
 def order_chain(session: Session, partner_id: str, po_number: str, limit: int = 100) -> list[Document]:
-    """Every document of one order (850, 855, 856, 810 by PO number) and the 997/999s that acknowledge them."""
+    """Every document of one order (850, 855, 856, 810 by PO number), each followed by the 997/999s (stored as
+    documents) that acknowledge it: our 997 is built before the 850's document, yet it answers that 850."""
     members = select(Document).where(Document.partner_id == partner_id, Document.po_number == po_number)
     documents = list(session.exec(members.order_by(col(Document.created_at), col(Document.id)).limit(limit)))
     ids = [d.id for d in documents]
+    answers: dict[str, list[Document]] = {}
     if ids:
         acks = (
-            select(Document)
+            select(Document, Acknowledgement.document_id)
             .join(Acknowledgement, col(Acknowledgement.ack_document_id) == col(Document.id))
-            .where(col(Acknowledgement.document_id).in_(ids))
+            .where(col(Acknowledgement.document_id).in_(ids), col(Document.id).notin_(ids))
+            .order_by(col(Document.created_at), col(Document.id))
+            .limit(limit)
         )
-        seen = set(ids)
-        for ack in session.exec(acks.order_by(col(Document.created_at), col(Document.id)).limit(limit)):
-            if ack.id not in seen:
+        seen: set[str] = set()
+        for ack, acknowledged in session.exec(acks):
+            if ack.id not in seen and acknowledged is not None:
                 seen.add(ack.id)
-                documents.append(ack)
-    return sorted(documents, key=lambda d: (d.created_at, d.id))
+                answers.setdefault(acknowledged, []).append(ack)
+    return [entry for d in documents for entry in (d, *answers.get(d.id, []))]
+
+
+def partner_acknowledgements(session: Session, document_ids: list[str], limit: int = 100) -> list[Acknowledgement]:
+    """The partner's 997/999/TA1s of these documents: kept as acknowledgement rows only, never as documents."""
+    if not document_ids:
+        return []
+    query = select(Acknowledgement).where(
+        Acknowledgement.direction == Direction.INBOUND,
+        col(Acknowledgement.ack_document_id).is_(None),
+        col(Acknowledgement.document_id).in_(document_ids),
+    )
+    return list(session.exec(query.order_by(col(Acknowledgement.created_at), col(Acknowledgement.id)).limit(limit)))
 
 
 def last_traffic(session: Session) -> dict[tuple[str, str], datetime]:

@@ -6,21 +6,19 @@ import uuid
 from enum import StrEnum
 
 from gateway.errors import AcornError, NotFoundError, StateConflictError
-from gateway.pipeline import as2_outbound, outbound
+from gateway.pipeline import as2_inbound, as2_outbound, deliveries, outbound
 from gateway.pipeline.as2_context import service_for
 from gateway.pipeline.runtime import Runtime
 from gateway.pipeline.statuses import PipelineJob
 from gateway.store import Store
-from gateway.store import as2 as store_as2
 from gateway.store import deliveries as store_deliveries
 from gateway.store import monitor as queries
-from gateway.store.enums import AS2Status, ChannelKind, DeliveryStatus, Direction, JobKind, MdnMode, Outcome
+from gateway.store.enums import AS2Status, DeliveryStatus, Direction, Outcome
 from gateway.store.events import append_event
 from gateway.store.jobs import enqueue_job
 from gateway.store.models import AS2Message, Document
 
 AUDIT_STAGE = "monitor.action"
-MDN_RESEND_ATTEMPTS = 5
 
 
 class Action(StrEnum):
@@ -61,41 +59,37 @@ def _on_document(runtime: Runtime, database: Store, action: Action, doc: Documen
         with database.transaction() as session:
             dead = [d for d in store_deliveries.deliveries_of(session, doc.id) if d.status is DeliveryStatus.DEAD]
         if dead:  # the failed step is the hand-off: push it again rather than translating again
-            return redeliver(runtime, database, doc.id, only_dead=True)
+            return redeliver(runtime, database, doc.id, only_dead=True, actor=actor)
         record = outbound.retry(runtime, doc.id)
         return f"retry of {where} queued; status {record.status}"
     if action is Action.REPROCESS:
         record = outbound.reprocess(runtime, doc.id)
         return f"reprocess of {where} from its stored payload queued; status {record.status}"
     if action is Action.REDELIVER:
-        return redeliver(runtime, database, doc.id, only_dead=False)
+        return redeliver(runtime, database, doc.id, only_dead=False, actor=actor)
     raise StateConflictError(f"{action} applies to AS2 messages, not to document {doc.id}")
 
 
-def redeliver(runtime: Runtime, database: Store, document_id: str, *, only_dead: bool) -> str:
-    """Queue the document's hand-offs again (same document id, so receivers recognise a repeat)."""
-    stamp = runtime.now().isoformat()
+def redeliver(runtime: Runtime, database: Store, document_id: str, *, only_dead: bool, actor: str) -> str:
+    """Hand the document's deliveries over again (same document id, so receivers recognise a repeat)."""
     with database.transaction() as session:
         rows = store_deliveries.deliveries_of(session, document_id)
-        if only_dead:
-            rows = [d for d in rows if d.status is DeliveryStatus.DEAD]
-        if not rows:
-            raise StateConflictError(f"document {document_id} has no delivery to repeat")
+    if only_dead:
+        rows = [d for d in rows if d.status is DeliveryStatus.DEAD]
+    if not rows:
+        raise StateConflictError(f"document {document_id} has no delivery to repeat")
+    with runtime.store.transaction():  # all of them, or none
         for row in rows:
-            if row.target_kind is ChannelKind.PULL:
-                store_deliveries.update_delivery(session, row.id, DeliveryStatus.AVAILABLE)
-                continue
-            store_deliveries.update_delivery(session, row.id, DeliveryStatus.PENDING, error=row.last_error)
-            enqueue_job(session, PipelineJob.DELIVER, payload={"delivery": row.id}, subject_id=row.id,
-                        dedupe_key=f"redeliver:{row.id}:{stamp}")
-        targets = ", ".join(sorted(r.target for r in rows))
+            deliveries.replay(runtime, row.id, actor=actor)
+    targets = ", ".join(sorted(r.target for r in rows))
     return f"delivery of document {document_id} to {targets} queued again"
 
 
 def _on_message(runtime: Runtime, database: Store, action: Action, row: AS2Message, actor: str) -> str:
     where = f"AS2 message {row.message_id} ({row.direction}, partner {row.partner_id})"
     if action is Action.RESEND_MDN:
-        return resend_mdn(database, row, stamp=runtime.now().isoformat())
+        url = as2_inbound.resend_mdn(service_for(runtime), row.id, actor=actor)
+        return f"MDN of {where} queued to {url} again"
     if action is Action.REDELIVER:
         raise StateConflictError(f"re-delivery applies to documents, not to {where}")
     if row.direction is Direction.OUTBOUND:
@@ -116,21 +110,4 @@ def _on_message(runtime: Runtime, database: Store, action: Action, row: AS2Messa
     return f"processing of {where} from its stored payload queued"
 
 
-def resend_mdn(database: Store, row: AS2Message, *, stamp: str) -> str:
-    """POST our stored asynchronous MDN again; a synchronous MDN went back in the HTTP response and cannot be."""
-    where = f"AS2 message {row.message_id} (partner {row.partner_id})"
-    if row.direction is not Direction.INBOUND:
-        raise StateConflictError(f"{where} is outbound: its MDN comes from the partner")
-    with database.transaction() as session:
-        mdn = store_as2.mdn_for(session, row.id, Direction.OUTBOUND)
-        if mdn is None:
-            raise StateConflictError(f"{where} has no stored MDN")
-        if row.mdn_mode is not MdnMode.ASYNC or not row.mdn_url:
-            raise StateConflictError(f"{where} asked for a {row.mdn_mode} MDN; only asynchronous MDNs can be "
-                                     "sent again (a repeated message gets the stored MDN back)")
-        enqueue_job(session, JobKind.AS2_SEND_MDN, payload={"mdn": mdn.id, "url": row.mdn_url}, subject_id=row.id,
-                    dedupe_key=f"mdn:{mdn.id}:resend:{stamp}", max_attempts=MDN_RESEND_ATTEMPTS)
-    return f"MDN of {where} queued to {row.mdn_url} again"
-
-
-__all__ = ["AUDIT_STAGE", "Action", "redeliver", "resend_mdn", "run"]
+__all__ = ["AUDIT_STAGE", "Action", "redeliver", "run"]

@@ -186,7 +186,7 @@ class StoreMonitor:
             doc = found.document
             issues = [issue_text(i) for i in (found.transaction_set.issues or [])] if found.transaction_set else []
             raw = self._x12_of(session, found)
-            chain = queries.order_chain(session, doc.partner_id, doc.po_number) if doc.po_number else []
+            chain = self._chain(session, doc)
             return DocumentView(
                 doc=document_row(doc), canonical=doc.canonical,
                 x12_lines=x12_lines(raw, {p for p, _ in issues if p}) if raw else [],
@@ -198,8 +198,31 @@ class StoreMonitor:
                 deliveries=[{"id": d.id, "target": f"{d.target} ({d.target_kind})", "status": str(d.status),
                              "attempts": d.attempts, "error": d.last_error} for d in found.deliveries],
                 events=[event_view(e) for e in found.events],
-                chain=[document_row(c) for c in chain],
+                chain=chain,
             )
+
+    @staticmethod
+    def _chain(session: Session, doc: Document) -> list[Row]:
+        """The order's documents, each followed by our 997/999 for it or the partner's 997/999/TA1 of it."""
+        if not doc.po_number:
+            return []
+        members = queries.order_chain(session, doc.partner_id, doc.po_number)
+        theirs: dict[str | None, list[Acknowledgement]] = {}
+        for ack in queries.partner_acknowledgements(session, [m.id for m in members]):
+            theirs.setdefault(ack.document_id, []).append(ack)
+        rows: list[Row] = []
+        for member in members:
+            rows.append(document_row(member))
+            rows.extend(StoreMonitor._ack_row(a) for a in theirs.get(member.id, []))
+        return rows
+
+    @staticmethod
+    def _ack_row(a: Acknowledgement) -> Row:
+        """The partner's 997/999 in an order chain; it is no document, so it links to the one it acknowledges."""
+        control = " / ".join(f"{k} {v}" for k, v in (("GS06", a.for_gs06), ("ST02", a.for_st02)) if v)
+        return Row(id=f"{a.document_id}#ack-{a.id}", created_at=when(a.created_at), partner=a.partner_id,
+                   direction=str(a.direction), status=str(a.status), doc_type=str(a.kind),
+                   reference=f"for {control}" if control else None, control=control or None)
 
     @staticmethod
     def _ack(a: Acknowledgement, document_id: str) -> dict[str, str]:

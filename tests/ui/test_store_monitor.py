@@ -95,7 +95,8 @@ def test_document_detail_has_x12_with_names_json_as2_deliveries_timeline_chain(
     assert ("Disposition", "automatic-action/MDN-sent-automatically; processed") in view.mdn_fields
     assert {d["status"] for d in view.deliveries} == {"dead", "available"}
     assert [e.stage for e in view.events][:3] == ["validate", "acknowledge", "translate"]
-    assert [c.doc_type for c in view.chain] == ["850", "810"]
+    assert [(c.doc_type, c.direction) for c in view.chain] == [("850", "inbound"), ("997", "outbound"),
+                                                                ("810", "outbound")]  # our 997 answers the 850
     assert monitor.document("no-such-id") is None
 
 
