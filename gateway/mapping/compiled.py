@@ -48,6 +48,7 @@ class CSeg:
 SEG_ONE, SEG_LIST, LOOP_ONE, LOOP_LIST, HL_LEVEL = range(5)
 # (kind, the generated qualifier test or None when every segment with the ID matches, the node,
 #  its path or list path, the filler of its (trigger) segment; None for HL)
+Step = tuple[int, "tuple[str, ...] | None", tuple[str, ...], "Emitter | None", "CBlock | CHL | None", str, bool]
 Route = tuple[int, Callable[[list[str]], bool] | None, "CSeg | CLoop | CHL", tuple[str, ...], Filler | None]
 
 
@@ -57,6 +58,8 @@ class CBlock:
     # segment ID -> the nodes it may select, in map order
     dispatch: dict[str, list[Route]] = field(default_factory=dict)
     required: tuple[int, ...] = ()
+    # output: per node (kind, condition path, path or list path, the (trigger) emitter, inner block, where, required)
+    plan: list[Step] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -147,7 +150,20 @@ def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool
         block.dispatch.setdefault(c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL",
                                   []).append(_route(c))
     block.required = tuple(c.idx for c in compiled if not isinstance(c, CHL) and c.node.required)
+    block.plan = [_step(c) for c in compiled]
     return block
+
+
+def _step(c: CSeg | CLoop | CHL) -> Step:
+    if isinstance(c, CHL):
+        return (HL_LEVEL, None, (), None, c, "", False)
+    kind = _route(c)[0]
+    node = c.node
+    listed = kind in (SEG_LIST, LOOP_LIST)
+    emit = c.emit if isinstance(c, CSeg) else c.trigger.emit
+    inner = c.block if isinstance(c, CLoop) else None
+    return (kind, node.when, (node.list_path or ()) if listed else node.path, emit, inner,
+            c.base if listed else c.prefix, node.required)
 
 
 def _route(c: CSeg | CLoop | CHL) -> Route:

@@ -15,11 +15,36 @@ from gateway.x12.model import Segment
 Emitter = Callable[[dict[str, Any], Any, str, bool], bool]
 
 
-def _get(lines: list[str], path: tuple[str, ...], indent: str) -> None:
+class _Prefixes(dict[tuple[str, ...], str]):
+    """Local names for the objects on the way to fields (``orderedQuantity`` of ``.amount`` and ``.unit``): each
+    read once at the top of ``emit`` rather than once per field below it."""
+
+    def name(self, path: tuple[str, ...]) -> str:
+        found = self.get(path)
+        if found is None:
+            if len(path) > 1:
+                self.name(path[:-1])
+            found = self[path] = f"o{len(self)}"
+        return found
+
+    def lines(self) -> list[str]:
+        out = []
+        for path, name in self.items():  # parents are named before their children
+            if len(path) == 1:
+                out.append(f"    {name} = obj.get({path[0]!r})")  # obj is a dict (see the top of emit)
+            else:
+                parent = self[path[:-1]]
+                out.append(f"    {name} = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
+        return out
+
+
+def _get(lines: list[str], path: tuple[str, ...], indent: str, prefixes: _Prefixes) -> None:
     """``v`` = the value at ``path`` below ``obj``, None when a step is missing or not an object."""
-    lines.append(f"{indent}v = obj.get({path[0]!r})")  # obj is a dict (see the top of emit)
-    for key in path[1:]:
-        lines.append(f"{indent}v = v.get({key!r}) if isinstance(v, dict) else None")
+    if len(path) == 1:
+        lines.append(f"{indent}v = obj.get({path[0]!r})")
+    else:
+        parent = prefixes.name(path[:-1])
+        lines.append(f"{indent}v = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
 
 
 def _assign(lines: list[str], index: int, component: int | None, indent: str) -> None:
@@ -37,6 +62,8 @@ def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitt
     lines = ["def emit(obj, w, where, force):", "    if not isinstance(obj, dict):",
              "        obj = {}  # every field reads as missing, as for any non-object",
              f"    el = {[seg] + [''] * size!r}", "    filled = False"]
+    head = len(lines)  # the prefix reads go here, once the fields below have named them
+    prefixes = _Prefixes()
     has_comps = any(e.component is not None for e in elements)
     if has_comps:
         lines.append("    comps = {}")
@@ -44,12 +71,12 @@ def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitt
         spec = e.spec
         indent = "    "
         if spec.when is not None:
-            _get(lines, spec.when, indent)
+            _get(lines, spec.when, indent, prefixes)
             lines.append(f"{indent}if not (v is None or v == ''):")
             indent += "    "
         if e.path is not None:
             where = ".".join(e.path)
-            _get(lines, e.path, indent)
+            _get(lines, e.path, indent, prefixes)
             lines.append(f"{indent}if v is None or v == '':")
             if spec.default is not None:
                 lines.append(f"{indent}    text = {spec.default!r}")
@@ -86,7 +113,7 @@ def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitt
         slots = list(pairs.qualifiers)
         lines.append("    free = 0")
         for qual, path in pairs.table.items():
-            _get(lines, path, "    ")
+            _get(lines, path, "    ", prefixes)
             namespace["SLOTS"] = tuple(slots)
             message = f"no free {seg} qualifier element left for {qual}"
             lines += ["    if not (v is None or v == ''):", f"        if free >= {len(slots)}:",
@@ -99,6 +126,7 @@ def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitt
                   "            parts.pop()", "        el[index] = w.component.join(parts)"]
     lines += ["    n = len(el)", "    while n > 1 and el[n - 1] == '':", "        n -= 1", "    del el[n:]",
               "    w.out.append(Segment(el))", "    return True"]
+    lines[head:head] = prefixes.lines()
     exec(compile("\n".join(lines), f"<map {seg} out>", "exec"), namespace)  # noqa: S102 - from a checked map
     emitter: Emitter = namespace["emit"]
     return emitter

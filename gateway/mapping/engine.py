@@ -16,6 +16,7 @@ from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
 from gateway.mapping.inbound import MappingWarning, Reader
 from gateway.mapping.outbound import Writer
 from gateway.mapping.overrides import load_merged
+from gateway.mapping.placegen import Placed, build_placed
 from gateway.mapping.spec import MapSpec, parse_map
 from gateway.partners.profile import FUNCTIONAL_IDS, Direction, PartnerProfile
 from gateway.x12 import writer as x12_writer
@@ -33,6 +34,7 @@ class CompiledMap:
     placeable: frozenset[str]
     placeable_tree: dict[str, Any]  # the same paths as nested dicts ("items[]" for lists, _LEAF at a field)
     canonical: ModelChecker  # the generated checker of the map's canonical model (its JSON form)
+    placed: Placed  # generated: True when every field of a document's JSON form has a place in the map
 
     @property
     def transaction_set(self) -> str:
@@ -54,7 +56,9 @@ def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[st
     spec = parse_map(data, model_for, dict(variables or {}), files)
     root = compile_spec(spec)
     placeable = frozenset(placeable_paths(root))
-    return CompiledMap(spec, root, placeable, _tree(placeable), ModelChecker(spec.model))
+    tree = _tree(placeable)
+    return CompiledMap(spec, root, placeable, tree, ModelChecker(spec.model),
+                       build_placed(tree, _LEAF, frozenset(SKIPPED_FIELDS)))
 
 
 def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
@@ -156,33 +160,6 @@ def _tree(paths: frozenset[str]) -> dict[Any, Any]:
     return root
 
 
-def _all_placed(obj: dict[str, Any], tree: dict[Any, Any], top: bool) -> bool:
-    """True when every leaf of ``obj`` has a place in the map; False means "look closer" (``_leaves``)."""
-    for key, value in obj.items():
-        if value is None or (top and key in SKIPPED_FIELDS):
-            continue
-        kind = type(value)
-        if kind is dict:
-            sub = tree.get(key)
-            if sub is None or not _all_placed(value, sub, False):
-                return False
-        elif kind is list:
-            sub = tree.get(key + "[]")
-            if sub is None:
-                return False
-            for item in value:
-                if type(item) is dict:
-                    if not _all_placed(item, sub, False):
-                        return False
-                elif item is not None and (type(item) is list or _LEAF not in sub):
-                    return False
-        else:
-            sub = tree.get(key)
-            if sub is None or _LEAF not in sub:
-                return False
-    return True
-
-
 def to_dict(document: Document) -> dict[str, Any]:
     """The JSON form of a canonical document: camelCase, ISO dates, decimals as strings, no nulls/empty lists."""
     return dump(document)
@@ -202,7 +179,7 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
             data = check.json_form(document.model_dump(by_alias=True) if isinstance(document, Document) else document)
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
-    if not _all_placed(data, mapping.placeable_tree, True):
+    if not mapping.placed(data):
         leaves: list[tuple[str, str]] = []
         _leaves(data, "", "", leaves)
         for concrete, pattern in leaves:

@@ -228,7 +228,7 @@ class Reader:
                 elif func == "sum":
                     values = walk(self.doc, arg.split("."))
                     text = el[e.index]
-                    if _whole(text) and _all_whole(values) and int(text) == sum(map(int, values)):
+                    if _whole(text) and all_whole(values) and int(text) == sum(map(int, values)):
                         continue  # whole quantities, the usual case: no Decimal
                     try:
                         total = sum((Decimal(str(v)) for v in values), start=Decimal(0))
@@ -249,7 +249,7 @@ def _whole(text: str) -> bool:
     return text.isdigit() and text.isascii()
 
 
-def _all_whole(values: list[Any]) -> bool:
+def all_whole(values: list[Any]) -> bool:
     """Every value is text of ASCII digits (checked on the joined text: one pass, no call per value)."""
     try:
         joined = "".join(values)
@@ -259,19 +259,20 @@ def _all_whole(values: list[Any]) -> bool:
 
 
 def walk(obj: Any, path: list[str]) -> list[Any]:
-    """Values at ``path`` below ``obj``, lists flattened (count of a list path counts its items)."""
+    """Values at ``path`` below ``obj`` (JSON data: dicts and lists), lists flattened (count of a list counts its
+    items). One comprehension per step; the flattening and null-dropping loops run only when needed."""
     current = [obj]
     for key in path:
-        nxt: list[Any] = []
-        for item in current:
-            if type(item) is not dict and not isinstance(item, dict):
-                continue
-            value = item.get(key)
-            if value is None:
-                continue
-            if type(value) is list or isinstance(value, list):
-                nxt.extend(value)
-            else:
-                nxt.append(value)
-        current = nxt
+        values = [item.get(key) for item in current if isinstance(item, dict)]
+        if list in map(type, values):
+            flat: list[Any] = []
+            for value in values:
+                if type(value) is list:
+                    flat.extend(value)
+                elif value is not None:
+                    flat.append(value)
+            values = flat
+        elif None in values:
+            values = [v for v in values if v is not None]
+        current = values
     return current

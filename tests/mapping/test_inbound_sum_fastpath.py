@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.mapping.inbound import _all_whole
+from gateway.mapping.inbound import all_whole
 
 
 @pytest.mark.parametrize(("values", "expected"), [
@@ -18,4 +18,4 @@ from gateway.mapping.inbound import _all_whole
     ([None], False),
 ])
 def test_all_whole(values: list[object], expected: bool) -> None:
-    assert _all_whole(values) is expected
+    assert all_whole(values) is expected
