@@ -27,10 +27,11 @@ _DONE = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.ACKNOWLEDGED})
 def deliver(runtime: Runtime, delivery_id: str) -> DeliveryRecord:
     """Push one delivery; raises DeliveryError (retried by the worker with backoff) when the target fails."""
     store = runtime.store
-    delivery = store.get_delivery(delivery_id)
-    if delivery.status in _DONE or delivery.channel is Channel.PULL:
-        return delivery  # done by an earlier attempt whose job completion was lost, or waiting to be pulled
-    document = store.get_document(delivery.document_id)
+    with store.transaction():  # one read transaction for both rows
+        delivery = store.get_delivery(delivery_id)
+        if delivery.status in _DONE or delivery.channel is Channel.PULL:
+            return delivery  # done by an earlier attempt whose job completion was lost, or waiting to be pulled
+        document = store.get_document(delivery.document_id)
     partner = runtime.partners.get(document.partner_id)
     target = _target(partner.deliveries, delivery)
     body = webhook_body(document)
@@ -58,9 +59,10 @@ def deliver(runtime: Runtime, delivery_id: str) -> DeliveryRecord:
         store.add_event(Stage.DELIVER, Outcome.OK, f"{target.channel} {target.name}", document_id=document.id)
         if document.status is DocumentStatus.TRANSLATED:
             store.update_document(document.id, DocumentStatus.DELIVERED, stage=Stage.DELIVER)
+        delivered = store.get_delivery(delivery.id)
     log.info("delivered", extra={"partner": partner.id, "direction": "inbound", "stage": "deliver",
                                  "document": document.id, "channel": str(target.channel)})
-    return store.get_delivery(delivery.id)
+    return delivered
 
 
 def dead(runtime: Runtime, delivery_id: str, error: str) -> None:

@@ -20,7 +20,7 @@ from gateway.store import x12 as store_x12
 from gateway.store.acks import link_our_acknowledgements, record_acknowledgement
 from gateway.store.blobs import blob_content
 from gateway.store.events import append_event
-from gateway.store.jobs import enqueue_job
+from gateway.store.jobs import add_job
 from gateway.store.models import Delivery, Document
 from gateway.x12.issues import Issue, Severity
 from gateway.x12.model import Interchange
@@ -251,8 +251,9 @@ class StorePort:
     def enqueue(self, kind: str, payload: dict[str, Any], dedupe_key: str) -> None:
         subject = next((v for k, v in payload.items() if k in ("document", "delivery", "message")), None)
         with self._session() as s:
-            enqueue_job(s, str(kind), payload=payload, dedupe_key=dedupe_key,
-                        subject_id=subject if isinstance(subject, str) else None)
+            # One INSERT ... ON CONFLICT DO NOTHING; the job is not read back (no caller needs it).
+            add_job(s, str(kind), payload=payload, dedupe_key=dedupe_key,
+                    subject_id=subject if isinstance(subject, str) else None)
 
     def next_control_number(self, partner_id: str, level: str) -> int:
         with self._session() as s:

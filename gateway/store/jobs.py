@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -111,21 +112,24 @@ def claim_jobs(
     lease: timedelta,
     now: datetime | None = None,
 ) -> list[Job]:
-    """Take up to ``limit`` due jobs (oldest due first) for ``worker_id`` until ``now + lease``; commit promptly."""
+    """Take up to ``limit`` due jobs (oldest due first) for ``worker_id`` until ``now + lease``; commit promptly.
+
+    One statement (UPDATE ... RETURNING over a SKIP LOCKED pick): an empty poll or a claim costs one round trip.
+    """
     now = now or utc_now()
-    query = select(Job).where(col(Job.status).in_(CLAIMABLE), col(Job.run_after) <= now)
+    table: Any = Job.__table__  # type: ignore[attr-defined]
+    pick = select(table.c.id).where(table.c.status.in_([s.value for s in CLAIMABLE]), table.c.run_after <= now)
     if kinds:
-        query = query.where(col(Job.kind).in_([str(k) for k in kinds]))
-    query = query.order_by(col(Job.run_after), col(Job.id)).limit(limit).with_for_update(skip_locked=True)
-    jobs = list(session.exec(query))
-    for job in jobs:
-        job.status = JobStatus.RUNNING
-        job.locked_by = worker_id
-        job.locked_until = now + lease
-        job.updated_at = now
-        session.add(job)
-    session.flush()
-    return jobs
+        pick = pick.where(table.c.kind.in_([str(k) for k in kinds]))
+    picked = pick.order_by(table.c.run_after, table.c.id).limit(limit).with_for_update(skip_locked=True).cte("picked")
+    claim = (
+        update(table)
+        .where(table.c.id.in_(select(picked.c.id)))
+        .values(status=JobStatus.RUNNING.value, locked_by=worker_id, locked_until=now + lease, updated_at=now)
+        .returning(*table.c)
+    )
+    rows = session.scalars(select(Job).from_statement(claim).execution_options(populate_existing=True)).all()
+    return sorted(rows, key=lambda job: (job.run_after, job.id))
 
 
 def _owned(session: Session, job_id: str, worker_id: str) -> Job:
@@ -139,10 +143,18 @@ def _owned(session: Session, job_id: str, worker_id: str) -> Job:
 
 
 def complete_job(session: Session, job_id: str, worker_id: str) -> Job:
-    job = _owned(session, job_id, worker_id)
-    job.status, job.locked_by, job.locked_until, job.updated_at = JobStatus.DONE, None, None, utc_now()
-    session.add(job)
-    session.flush()
+    """Mark a job done in one statement when ``worker_id`` still holds it; otherwise say why not."""
+    table: Any = Job.__table__  # type: ignore[attr-defined]
+    done = (
+        update(table)
+        .where(table.c.id == job_id, table.c.status == JobStatus.RUNNING.value, table.c.locked_by == worker_id)
+        .values(status=JobStatus.DONE.value, locked_by=None, locked_until=None, updated_at=utc_now())
+        .returning(*table.c)
+    )
+    job = session.scalars(select(Job).from_statement(done).execution_options(populate_existing=True)).one_or_none()
+    if job is None:
+        _owned(session, job_id, worker_id)  # raises NotFoundError or StoreError with the job's actual state
+        raise StoreError(f"job {job_id} could not be completed by {worker_id}")
     return job
 
 
