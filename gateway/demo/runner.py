@@ -103,11 +103,13 @@ class Demo:
             self.say(f"demo: {exc}")
             return 1
         finally:
-            self.say("demo: stopping the worker, the gateway and the simulators ...")
-            for child in reversed(children):
-                child.stop()
+            # Simulators first, while the gateway still answers: the ERP finishes the submission in hand instead of
+            # failing it against a closed port; what the worker has not sent yet waits in the queue for next time.
+            self.say("demo: stopping the simulators, the worker and the gateway ...")
             internal.stop()
             retailer.stop()
+            for child in reversed(children):
+                child.stop()
             self.report = cycle_report(store, setup.PARTNER)
             store.dispose()
             self.say(f"demo: {self.report.line()}")

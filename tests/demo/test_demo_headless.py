@@ -99,7 +99,7 @@ def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, "".join(seen) + rest
-    assert "stopping the worker, the gateway and the simulators" in rest
+    assert "stopping the simulators, the worker and the gateway" in rest
     for port in ports:  # the gateway (a child process) and both simulators are gone
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
