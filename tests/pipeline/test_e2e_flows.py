@@ -60,7 +60,9 @@ def test_850_by_as2_reaches_the_webhook_and_the_pull_queue_and_its_997_goes_back
         [our_997] = trail.acknowledgements if trail.acknowledgements else [None]
     assert trail.transaction_set is not None and trail.as2_message is not None and trail.mdns
     assert {d.target: d.status.value for d in trail.deliveries} == {"erp": "delivered", "pull": "acknowledged"}
-    assert our_997 is None  # our 997 is linked to its own document and the message, not to the 850 itself
+    # our 997 is linked to the 850 it acknowledges (and to its own document): the lineage shows it
+    assert our_997 is not None and our_997.direction.value == "outbound" and our_997.kind.value == "997"
+    assert (our_997.for_gs06, our_997.for_st02, our_997.status.value) == ("101", "0101", "accepted")
 
 
 def _submit(gateway: Gateway, key: str) -> str:
