@@ -55,8 +55,8 @@ def _hl_tree(loop: LoopDef) -> dict[str, object]:
 def test_856_hierarchical_levels(version: str) -> None:
     grammar = library().get("856", version)
     assert grammar is not None
-    # shipment > order > (tare > pack > item | pack > item): SOTPI and SOPI
-    assert _hl_tree(grammar.body) == {"S": {"O": {"T": {"P": {"I": {}}}, "P": {"I": {}}}}}
+    # shipment > order > (tare > pack > item | pack > item | item): SOTPI, SOPI and SOI
+    assert _hl_tree(grammar.body) == {"S": {"O": {"T": {"P": {"I": {}}}, "P": {"I": {}}, "I": {}}}}
 
 
 def test_element_names_for_the_monitor() -> None:
