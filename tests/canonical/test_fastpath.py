@@ -68,8 +68,9 @@ def test_mutated_documents_agree_with_pydantic() -> None:
     for doc in _documents():
         model = MODELS[doc["documentType"]]
         paths = _leaf_paths(doc)
-        for path in rng.sample(paths, min(len(paths), 40)):
-            for value in rng.sample(ODD_VALUES, 6):
+        # Bounded for the suite's time budget: a sample of leaves per golden, a sample of odd values per leaf.
+        for path in rng.sample(paths, min(len(paths), 15)):
+            for value in rng.sample(ODD_VALUES, 4):
                 mutated = copy.deepcopy(doc)
                 _set(mutated, path, value)
                 expected = _reference(model, mutated)
@@ -79,7 +80,7 @@ def test_mutated_documents_agree_with_pydantic() -> None:
                 else:
                     assert json.dumps(json_form(model, mutated)) == json.dumps(expected), (path, value)
                 checked += 1
-    assert checked > 1000
+    assert checked > 300
 
 
 def test_unknown_and_python_named_keys_go_to_pydantic() -> None:
