@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from gateway.demo import loopback
 from gateway.demo.replies import REPLIES
 from gateway.pipeline import webhooks
 
@@ -92,19 +93,8 @@ class InternalSystem:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="demo-erp-http", daemon=True),
-            threading.Thread(target=self._answer, name="demo-erp-replies", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._server, self._threads = loopback.serve(port, Handler, "demo-erp", self._answer)
 
     def stop(self) -> None:
-        self._orders.put(None)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=10)
+        loopback.shutdown(self._server, self._threads, lambda: self._orders.put(None))
         self._client.close()

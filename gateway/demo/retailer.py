@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from gateway.as2 import As2Partner, build_message, load_partner, parse_mdn, receive
-from gateway.demo import retail_x12
+from gateway.demo import loopback, retail_x12
 from gateway.demo.setup import OUR_AS2_ID, RETAILER_AS2_ID, DemoState
 from gateway.errors import AcornError
 from gateway.partners.as2_section import AS2Section
@@ -172,19 +172,8 @@ class Retailer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="demo-retailer-http", daemon=True),
-            threading.Thread(target=self._acknowledge, name="demo-retailer-997", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._server, self._threads = loopback.serve(port, Handler, "demo-retailer", self._acknowledge)
 
     def stop(self) -> None:
-        self._outbox.put(None)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=10)
+        loopback.shutdown(self._server, self._threads, lambda: self._outbox.put(None))
         self._client.close()
