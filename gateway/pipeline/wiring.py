@@ -33,7 +33,7 @@ def build(settings: Settings, clock: Clock) -> Runtime:
             settings=settings,
             store=StorePort(store),
             partners=partners,
-            x12=X12Port(maps, clock, load_grammar_validator()),
+            x12=X12Port(maps, clock, load_grammar_validator(settings.maps_dir)),
             mappings=MappingPort(maps),
             queue=StoreJobQueue(store),
             database=store,

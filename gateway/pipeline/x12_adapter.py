@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from gateway.errors import GrammarError
 from gateway.mapping.engine import envelope as map_envelope
@@ -16,28 +15,16 @@ from gateway.x12.ack import AckKind, ack_group_spec, acknowledge_group
 from gateway.x12.ack_parse import AckStatus, parse_acknowledgements
 from gateway.x12.issues import Issue, Level, Severity
 from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
+from gateway.x12.validate import validator_for
 from gateway.x12.validation import GrammarValidator, validate_interchanges
-
-log = logging.getLogger("acorn.pipeline.x12")
-
-GRAMMAR_MODULE = "gateway.x12.validate"
 
 _CODES = {AckStatus.ACCEPTED: "A", AckStatus.ACCEPTED_WITH_ERRORS: "E", AckStatus.PARTIALLY_ACCEPTED: "P",
           AckStatus.REJECTED: "R"}
 
 
-def load_grammar_validator() -> GrammarValidator | None:
-    """``gateway.x12.validate.validate_transaction_set`` when that module is installed, else None (envelope only)."""
-    try:
-        module = importlib.import_module(GRAMMAR_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != GRAMMAR_MODULE:
-            raise  # the module exists but one of its own imports is broken: that must not pass silently
-        log.warning("no grammar validator installed: inbound X12 gets envelope validation only",
-                    extra={"stage": "validate"})
-        return None
-    validator: GrammarValidator = module.validate_transaction_set
-    return validator
+def load_grammar_validator(maps_dir: Path | None = None) -> GrammarValidator:
+    """The validator of ``<maps_dir>/x12`` (Settings.maps_dir; None: the bundled maps), cached per directory."""
+    return validator_for(maps_dir).validate
 
 
 def _checked(validator: GrammarValidator) -> GrammarValidator:

@@ -1,30 +1,22 @@
-"""X12 shown one segment per line, each element titled with its name from the grammar when one is installed."""
+"""X12 shown one segment per line, each element titled with its name from the grammar."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Collection
-from functools import cache
 from typing import Any
 
 from gateway.errors import AcornError
 from gateway.ui.views import X12Element, X12Line
+from gateway.x12.grammar import element_name
 from gateway.x12.issues import Issue
 from gateway.x12.scanner import iter_segments
 
 NameLookup = Callable[[str, str, str, int], str | None]  # (ST01, GS08, segment ID, position)
-GRAMMAR_MODULE = "gateway.x12.grammar"
 
 
-@cache
 def element_names() -> NameLookup | None:
-    """``element_name(st01, gs08, segment_id, position)`` from the grammar module, or None when it is missing."""
-    try:
-        module = importlib.import_module(GRAMMAR_MODULE)
-    except ModuleNotFoundError:
-        return None
-    lookup = getattr(module, "element_name", None)
-    return lookup if callable(lookup) else None
+    """The grammar's ``element_name(st01, gs08, segment_id, position)``; None switches titles to references only."""
+    return element_name
 
 
 def _title(lookup: NameLookup | None, context: tuple[str, str], segment_id: str, position: int) -> str:
