@@ -60,6 +60,9 @@ class CBlock:
     required: tuple[int, ...] = ()
     # output: per node (kind, condition path, path or list path, the (trigger) emitter, inner block, where, required)
     plan: list[Step] = field(default_factory=list)
+    # segment ID -> (frames to close, route) over this block and the blocks around it, innermost first: what the
+    # reader's search from the top frame outwards finds, looked up once (see ``_link``)
+    resolve: dict[str, tuple[tuple[int, Route], ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -177,7 +180,29 @@ def _route(c: CSeg | CLoop | CHL) -> Route:
 
 
 def compile_spec(spec: MapSpec) -> CBlock:
-    return _block(spec.structure, spec.codes)
+    root = _block(spec.structure, spec.codes)
+    _link(root, ())
+    return root
+
+
+def _link(block: CBlock, outer: tuple[CBlock, ...]) -> None:
+    """Fill ``resolve`` for ``block`` and every block inside it; ``outer`` are the blocks around it, innermost first.
+
+    The reader's frames always follow the map's nesting (a loop's block sits on its parent's, an HL level's on the
+    block holding the HL), so the frames below a block's frame are exactly ``outer``.
+    """
+    chain = (block, *outer)
+    table: dict[str, list[tuple[int, Route]]] = {}
+    for up, b in enumerate(chain):
+        for sid, routes in b.dispatch.items():
+            table.setdefault(sid, []).extend((up, r) for r in routes)
+    block.resolve = {sid: tuple(cands) for sid, cands in table.items()}
+    for c in block.nodes:
+        if isinstance(c, CLoop):
+            _link(c.block, chain)
+        elif isinstance(c, CHL):
+            for level in c.levels.values():
+                _link(level.block, chain)
 
 
 def placeable_paths(block: CBlock, prefix: str = "") -> set[str]:

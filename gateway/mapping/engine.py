@@ -17,6 +17,7 @@ from gateway.mapping.inbound import MappingWarning, Reader
 from gateway.mapping.outbound import Writer
 from gateway.mapping.overrides import load_merged
 from gateway.mapping.placegen import Placed, build_placed
+from gateway.mapping.readgen import BlockReader, Interpreted, build_reader
 from gateway.mapping.spec import MapSpec, parse_map
 from gateway.partners.profile import FUNCTIONAL_IDS, Direction, PartnerProfile
 from gateway.x12 import writer as x12_writer
@@ -35,6 +36,7 @@ class CompiledMap:
     placeable_tree: dict[str, Any]  # the same paths as nested dicts ("items[]" for lists, _LEAF at a field)
     canonical: ModelChecker  # the generated checker of the map's canonical model (its JSON form)
     placed: Placed  # generated: True when every field of a document's JSON form has a place in the map
+    read: BlockReader  # generated: the reader's walk over a set's segments (X12 -> JSON)
 
     @property
     def transaction_set(self) -> str:
@@ -58,7 +60,7 @@ def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[st
     placeable = frozenset(placeable_paths(root))
     tree = _tree(placeable)
     return CompiledMap(spec, root, placeable, tree, ModelChecker(spec.model),
-                       build_placed(tree, _LEAF, frozenset(SKIPPED_FIELDS)))
+                       build_placed(tree, _LEAF, frozenset(SKIPPED_FIELDS)), build_reader(root))
 
 
 def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
@@ -94,7 +96,13 @@ def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: Pa
     if code != mapping.transaction_set:
         raise MappingError(f"{what}: map {mapping.files[-1]} is for {mapping.transaction_set}")
     reader = Reader(mapping.root, what, delimiters.component)
-    data = reader.run(transaction_set.segments)
+    segments = transaction_set.segments
+    try:
+        mapping.read(reader, segments)
+        data = reader.doc
+    except Interpreted:  # a discarded loop instance: the interpreting reader, from a clean start
+        reader = Reader(mapping.root, what, delimiters.component)
+        data = reader.run(segments)
     data["unmapped"] = reader.unmapped
     env = data["envelope"] = {
         "partner": partner if isinstance(partner, str) else partner.id,

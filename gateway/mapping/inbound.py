@@ -88,27 +88,26 @@ class Reader:
         stack = [_frame(self.root, self.doc)]
         counts = self.counts
         pos = 1  # ST is position 1
+        plain = True  # no discarded loop instance on the stack: the top block's resolve table answers alone
         for seg in segments:
             pos += 1
             el = seg.elements
             sid = el[0]
-            depth = len(stack) - 1
             route: Route | None = None
-            while depth >= 0:
-                frame = stack[depth]
-                cands = frame[0].get(sid)
-                if cands is None:
-                    if frame[3]:  # a discarded loop instance takes every segment it does not know
-                        break
-                else:
-                    for cand in cands:
+            if plain:
+                depth = len(stack) - 1
+                cands = stack[depth][4].resolve.get(sid)
+                if cands is not None:
+                    for up, cand in cands:
                         match = cand[1]
                         if match is None or match(el):
                             route = cand
+                            depth -= up
                             break
-                    if route is not None:
-                        break
-                depth -= 1
+                if route is None:
+                    depth = -1
+            else:
+                depth, route = self.search(stack, sid, el)
             if route is None:
                 if depth >= 0:  # inside a discarded loop instance
                     self.keep(pos, seg, "inside a repeated loop the map reads once")
@@ -116,10 +115,12 @@ class Reader:
                     self.keep(pos, seg, "segment not consumed by the map")
                 continue
             if depth + 1 < len(stack):
-                for popped in stack[depth + 1:]:
+                for popped in reversed(stack[depth + 1:]):  # innermost first, as at the end of the set
                     if popped[4].required:
                         self.check_required(popped, pos, sid)
                 del stack[depth + 1:]
+                if not plain:
+                    plain = not any(f[3] for f in stack)
             frame = stack[depth]
             kind, _, hit, path, fill = route
             if kind == SEG_LIST:
@@ -137,7 +138,9 @@ class Reader:
                     counts.append((hit, pos, el))  # type: ignore[arg-type]
             elif kind == HL_LEVEL:
                 frame[2].add(hit.idx)
-                stack.append(self.hl_level(hit, el, pos, seg))  # type: ignore[arg-type]
+                level = self.hl_level(hit, el, pos, seg)  # type: ignore[arg-type]
+                stack.append(level)
+                plain = plain and not level[3]
             else:
                 seen = frame[2]
                 if kind == LOOP_LIST:
@@ -145,6 +148,7 @@ class Reader:
                 elif hit.idx in seen:
                     self.keep(pos, seg, f"loop {hit.node.key} appears again; the map reads it once here")
                     stack.append(_frame(hit.block, {}, discard=True))  # type: ignore[union-attr]
+                    plain = False
                     continue
                 else:
                     obj = _target(frame[1], path)
@@ -158,6 +162,28 @@ class Reader:
             self.check_required(frame, len(segments) + 2, "SE")
         self.check_counts()
         return self.doc
+
+    @staticmethod
+    def search(stack: list[Frame], sid: str, el: list[str]) -> tuple[int, Route | None]:
+        """(depth, route) of the frame that takes a segment, searched outwards; (-1, None) when no frame does.
+
+        Used while a discarded loop instance is on the stack: it keeps every segment its block does not know
+        (its depth with no route).
+        """
+        depth = len(stack) - 1
+        while depth >= 0:
+            frame = stack[depth]
+            cands = frame[0].get(sid)
+            if cands is None:
+                if frame[3]:
+                    return depth, None
+            else:
+                for cand in cands:
+                    match = cand[1]
+                    if match is None or match(el):
+                        return depth, cand
+            depth -= 1
+        return -1, None
 
     def hl_level(self, hl: CHL, el: list[str], pos: int, seg: Segment) -> Frame:
         n = len(el)

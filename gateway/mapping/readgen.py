@@ -1,0 +1,196 @@
+"""Each block of a map becomes one generated Python function for X12 -> JSON: the reader's loop, unrolled.
+
+``Reader.run`` interprets the compiled blocks (a stack of frames searched per segment); the functions made here
+do the same walk as recursive descent: a block's function takes the segments it knows, hands a segment some
+enclosing block knows back to its caller, and keeps the rest in ``unmapped``. They call the same generated fillers
+and the same ``Reader`` methods for everything unusual, so warnings and errors read the same. A repeated loop the
+map reads once (a discarded instance) is the one case left to ``Reader.run``: ``read`` raises ``Interpreted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, LOOP_ONE, SEG_LIST, SEG_ONE, CBlock, CLoop, CSeg
+from gateway.x12.model import Segment
+
+# read(reader, segments) -> None: fills the reader's doc, unmapped and warnings as ``Reader.run`` does
+BlockReader = Callable[[Any, list[Segment]], None]
+
+
+class Interpreted(Exception):  # noqa: N818 - a signal, not an error
+    """This set needs the interpreting reader (a discarded loop instance); nothing the caller keeps was changed."""
+
+
+class _Gen:
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"Interpreted": Interpreted}
+        self.sources: list[str] = []
+        self.names: dict[int, str] = {}  # id(CBlock) -> its function
+        self.late: list[tuple[str, dict[int, str]]] = []  # HL level tables: id(block) -> function name
+
+    def const(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def block(self, block: CBlock, outer: tuple[CBlock, ...]) -> str:
+        """The function ``b(r, segs, i, n, obj) -> i`` reading one instance of ``block`` from ``segs[i]``."""
+        found = self.names.get(id(block))
+        if found is not None:
+            return found
+        name = self.names[id(block)] = f"b{len(self.names)}"
+        chain = (block, *outer)
+        lines = [f"def {name}(r, segs, i, n, obj):"]
+        tracked = sorted({c.idx for c in block.nodes if _kind(c) != SEG_LIST})
+        lines += [f"    s{idx} = False" for idx in tracked]
+        lines += ["    while i < n:", "        seg = segs[i]", "        el = seg.elements", "        sid = el[0]"]
+        branches: list[str] = []
+        own: dict[str, list[CSeg | CLoop | CHL]] = {}
+        for c in block.nodes:
+            own.setdefault(_trigger_id(c), []).append(c)
+        for sid, nodes in own.items():
+            for c in nodes:
+                test = f"sid == {sid!r}"
+                match = _match(c)
+                if match is not None:
+                    test += f" and {self.const('m', match)}(el)"
+                branches.append(f"        {'elif' if branches else 'if'} {test}:")
+                branches += self.take(c, chain)
+        up = self.outer_test(outer)
+        tail = "        else:" if branches else "        if True:"
+        branches.append(tail)
+        if up is not None:
+            branches += [f"            if {up}:", "                break"]
+        branches.append("            r.keep(i + 2, seg, 'segment not consumed by the map')")
+        lines += branches
+        lines.append("        i += 1")
+        lines += self.required(block, tracked, "i + 2", "segs[i].elements[0] if i < n else 'SE'")
+        lines.append("    return i")
+        self.sources.append("\n".join(lines))
+        return name
+
+    def outer_test(self, outer: tuple[CBlock, ...]) -> str | None:
+        """The test "some enclosing block takes this segment", in the order the interpreting reader searches."""
+        if not outer:
+            return None
+        table: dict[str, list[Any]] = {}
+        for b in outer:
+            for sid, routes in b.dispatch.items():
+                table.setdefault(sid, []).extend(r[1] for r in routes)
+        plain = frozenset(sid for sid, matchers in table.items() if any(m is None for m in matchers))
+        qualified = {sid: tuple(m for m in ms if m is not None) for sid, ms in table.items() if sid not in plain}
+        test = f"sid in {self.const('up', plain)}"
+        if qualified:
+            lookup = self.const("upq", qualified)
+            test = f"({test} or any(m(el) for m in {lookup}.get(sid, ())))"
+        return test
+
+    def required(self, block: CBlock, tracked: list[int], pos: str, sid: str) -> list[str]:
+        """On leaving an instance: a required node not seen raises the reader's error (built only then)."""
+        if not block.required:
+            return []
+        missing = " or ".join(f"not s{idx}" if idx in tracked else "True" for idx in block.required)
+        lines = [f"    if {missing}:", "        seen = set()"]
+        lines += [f"        if s{idx}:\n            seen.add({idx})" for idx in tracked]
+        lines.append(f"        r.check_required([None, None, seen, False, {self.const('blk', block)}], {pos}, {sid})")
+        return lines
+
+    def take(self, c: CSeg | CLoop | CHL, chain: tuple[CBlock, ...]) -> list[str]:
+        """The body of the branch that takes a segment for node ``c`` of the first block of ``chain``."""
+        kind = _kind(c)
+        ind = "            "
+        if kind == HL_LEVEL:
+            assert isinstance(c, CHL)
+            levels = {id(lv.block): self.block(lv.block, chain) for lv in c.levels.values()}
+            table = self.const("lv", levels)  # function names until they exist (see build_reader)
+            hl = self.const("hl", c)
+            self.late.append((table, levels))
+            return [f"{ind}s{c.idx} = True", f"{ind}frame = r.hl_level({hl}, el, i + 2, seg)",
+                    f"{ind}if frame[3]:", f"{ind}    raise Interpreted",
+                    f"{ind}i = {table}[id(frame[4])](r, segs, i + 1, n, frame[1])", f"{ind}continue"]
+        assert not isinstance(c, CHL)
+        seg = c if isinstance(c, CSeg) else c.trigger
+        fill = self.const("fill", seg.fill)
+        path = c.node.list_path or c.node.path
+        out: list[str] = []
+        if kind in (SEG_ONE, LOOP_ONE):
+            out += [f"{ind}if s{c.idx}:"]
+            if kind == LOOP_ONE:  # a repeat is a discarded instance: Reader.run's business
+                out.append(f"{ind}    raise Interpreted")
+            else:
+                again = f"{c.node.key} appears again; the map reads it once here"
+                out += [f"{ind}    r.keep(i + 2, seg, {again!r})", f"{ind}    i += 1", f"{ind}    continue"]
+            out.append(f"{ind}s{c.idx} = True")
+            out += _target(path, ind, "o")
+        else:
+            if kind == LOOP_LIST:
+                out.append(f"{ind}s{c.idx} = True")
+            out += _append(path, ind, "o")
+        out.append(f"{ind}{fill}(o, el, len(el), r, i + 2)")
+        if seg.computed:
+            out.append(f"{ind}r.counts.append(({self.const('cs', seg)}, i + 2, el))")
+        if isinstance(c, CLoop):
+            inner = self.block(c.block, chain)
+            out += [f"{ind}i = {inner}(r, segs, i + 1, n, o)", f"{ind}continue"]
+        return out
+
+
+def _kind(c: CSeg | CLoop | CHL) -> int:
+    if isinstance(c, CHL):
+        return HL_LEVEL
+    listed = bool(c.node.list_path)
+    if isinstance(c, CSeg):
+        return SEG_LIST if listed else SEG_ONE
+    return LOOP_LIST if listed else LOOP_ONE
+
+
+def _trigger_id(c: CSeg | CLoop | CHL) -> str:
+    return c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL"
+
+
+def _match(c: CSeg | CLoop | CHL) -> Callable[[list[str]], bool] | None:
+    if isinstance(c, CHL):
+        return None
+    seg = c if isinstance(c, CSeg) else c.trigger
+    return None if seg.always else seg.match
+
+
+def _target(path: tuple[str, ...], ind: str, var: str) -> list[str]:
+    """``var`` = the object at ``path`` below ``obj``, made on the way."""
+    lines = [f"{ind}{var} = obj"]
+    for key in path:
+        lines += [f"{ind}t = {var}.get({key!r})", f"{ind}if t is None:", f"{ind}    t = {var}[{key!r}] = {{}}",
+                  f"{ind}{var} = t"]
+    return lines
+
+
+def _append(path: tuple[str, ...], ind: str, var: str) -> list[str]:
+    """``var`` = a new object appended to the list at ``path`` below ``obj``."""
+    lines = _target(path[:-1], ind, "p")
+    last = path[-1]
+    lines += [f"{ind}{var} = {{}}", f"{ind}items = p.get({last!r})", f"{ind}if items is None:",
+              f"{ind}    p[{last!r}] = [{var}]", f"{ind}else:", f"{ind}    items.append({var})"]
+    return lines
+
+
+def build_reader(root: CBlock) -> BlockReader:
+    """``read(reader, segments)`` for a compiled map (see the module docstring)."""
+    gen = _Gen()
+    top = gen.block(root, ())
+    source = "\n\n".join(gen.sources) + f"""
+
+
+def read(r, segs):
+    n = len(segs)
+    i = {top}(r, segs, 0, n, r.doc)
+    if i != n:
+        raise AssertionError("the top block returned early")
+    r.check_counts()
+"""
+    exec(compile(source, "<map reader>", "exec"), gen.namespace)  # noqa: S102 - generated from a checked map
+    for table, levels in gen.late:
+        gen.namespace[table] = {k: gen.namespace[v] for k, v in levels.items()}
+    read: BlockReader = gen.namespace["read"]
+    return read
