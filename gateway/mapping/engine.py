@@ -96,7 +96,7 @@ def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: Pa
     if code != mapping.transaction_set:
         raise MappingError(f"{what}: map {mapping.files[-1]} is for {mapping.transaction_set}")
     reader = Reader(mapping.root, what, delimiters.component)
-    segments = transaction_set.segments
+    segments = transaction_set.element_lists()
     try:
         mapping.read(reader, segments)
         data = reader.doc

@@ -9,7 +9,6 @@ from typing import Any
 from gateway.errors import MappingError
 from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock, CSeg, Route
 from gateway.mapping.spec import ElementSpec
-from gateway.x12.model import Segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +78,18 @@ class Reader:
         where = f"segment {pos} {seg}" + (f", {element}" if element else "")
         return MappingError(f"{self.what}, {where}: {message}")
 
-    def keep(self, pos: int, seg: Segment, why: str) -> None:
-        text = "*".join(seg.elements)
-        self.unmapped.append({"segmentPosition": pos, "segmentId": seg.elements[0], "value": text})
-        self.warnings.append(MappingWarning(why, pos, seg.elements[0]))
+    def keep(self, pos: int, el: list[str], why: str) -> None:
+        self.unmapped.append({"segmentPosition": pos, "segmentId": el[0], "value": "*".join(el)})
+        self.warnings.append(MappingWarning(why, pos, el[0]))
 
-    def run(self, segments: list[Segment]) -> dict[str, Any]:  # noqa: C901 - the hot loop, kept in one place
+    def run(self, segments: list[list[str]]) -> dict[str, Any]:  # noqa: C901 - the hot loop, kept in one place
+        """Read a set's body segments (each its element list, ID first) into ``doc``, ``unmapped``, ``warnings``."""
         stack = [_frame(self.root, self.doc)]
         counts = self.counts
         pos = 1  # ST is position 1
         plain = True  # no discarded loop instance on the stack: the top block's resolve table answers alone
-        for seg in segments:
+        for el in segments:
             pos += 1
-            el = seg.elements
             sid = el[0]
             route: Route | None = None
             if plain:
@@ -110,9 +108,9 @@ class Reader:
                 depth, route = self.search(stack, sid, el)
             if route is None:
                 if depth >= 0:  # inside a discarded loop instance
-                    self.keep(pos, seg, "inside a repeated loop the map reads once")
+                    self.keep(pos, el, "inside a repeated loop the map reads once")
                 else:
-                    self.keep(pos, seg, "segment not consumed by the map")
+                    self.keep(pos, el, "segment not consumed by the map")
                 continue
             if depth + 1 < len(stack):
                 for popped in reversed(stack[depth + 1:]):  # innermost first, as at the end of the set
@@ -130,7 +128,7 @@ class Reader:
             elif kind == SEG_ONE:
                 seen = frame[2]
                 if hit.idx in seen:
-                    self.keep(pos, seg, f"{hit.node.key} appears again; the map reads it once here")
+                    self.keep(pos, el, f"{hit.node.key} appears again; the map reads it once here")
                     continue
                 seen.add(hit.idx)
                 fill(_target(frame[1], path), el, len(el), self, pos)  # type: ignore[misc]
@@ -138,7 +136,7 @@ class Reader:
                     counts.append((hit, pos, el))  # type: ignore[arg-type]
             elif kind == HL_LEVEL:
                 frame[2].add(hit.idx)
-                level = self.hl_level(hit, el, pos, seg)  # type: ignore[arg-type]
+                level = self.hl_level(hit, el, pos)  # type: ignore[arg-type]
                 stack.append(level)
                 plain = plain and not level[3]
             else:
@@ -146,7 +144,7 @@ class Reader:
                 if kind == LOOP_LIST:
                     obj = _append(frame[1], path)
                 elif hit.idx in seen:
-                    self.keep(pos, seg, f"loop {hit.node.key} appears again; the map reads it once here")
+                    self.keep(pos, el, f"loop {hit.node.key} appears again; the map reads it once here")
                     stack.append(_frame(hit.block, {}, discard=True))  # type: ignore[union-attr]
                     plain = False
                     continue
@@ -185,14 +183,14 @@ class Reader:
             depth -= 1
         return -1, None
 
-    def hl_level(self, hl: CHL, el: list[str], pos: int, seg: Segment) -> Frame:
+    def hl_level(self, hl: CHL, el: list[str], pos: int) -> Frame:
         n = len(el)
         hl_id, parent_id, code = (el[1] if n > 1 else ""), (el[2] if n > 2 else ""), (el[3] if n > 3 else "")
         level = hl.levels.get(code)
         if not hl_id or hl_id in self.hl:
             raise self.fail(f"HL01 {hl_id!r} is empty or used twice", pos, "HL", "HL01")
         if level is None:
-            self.keep(pos, seg, f"HL level code {code!r} is not in the map (levels: {', '.join(hl.levels)})")
+            self.keep(pos, el, f"HL level code {code!r} is not in the map (levels: {', '.join(hl.levels)})")
             return _frame(CBlock([]), {}, discard=True)
         if level.list_path is None:
             if parent_id:

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, LOOP_ONE, SEG_LIST, SEG_ONE, CBlock, CLoop, CSeg
-from gateway.x12.model import Segment
 
-# read(reader, segments) -> None: fills the reader's doc, unmapped and warnings as ``Reader.run`` does
-BlockReader = Callable[[Any, list[Segment]], None]
+# read(reader, element lists of the body segments) -> None: fills the reader's doc, unmapped and warnings as
+# ``Reader.run`` does
+BlockReader = Callable[[Any, list[list[str]]], None]
 
 
 class Interpreted(Exception):  # noqa: N818 - a signal, not an error
@@ -45,7 +45,7 @@ class _Gen:
         lines = [f"def {name}(r, segs, i, n, obj):"]
         tracked = sorted({c.idx for c in block.nodes if _kind(c) != SEG_LIST})
         lines += [f"    s{idx} = False" for idx in tracked]
-        lines += ["    while i < n:", "        seg = segs[i]", "        el = seg.elements", "        sid = el[0]"]
+        lines += ["    while i < n:", "        el = segs[i]", "        sid = el[0]"]
         branches: list[str] = []
         own: dict[str, list[CSeg | CLoop | CHL]] = {}
         for c in block.nodes:
@@ -63,10 +63,10 @@ class _Gen:
         branches.append(tail)
         if up is not None:
             branches += [f"            if {up}:", "                break"]
-        branches.append("            r.keep(i + 2, seg, 'segment not consumed by the map')")
+        branches.append("            r.keep(i + 2, el, 'segment not consumed by the map')")
         lines += branches
         lines.append("        i += 1")
-        lines += self.required(block, tracked, "i + 2", "segs[i].elements[0] if i < n else 'SE'")
+        lines += self.required(block, tracked, "i + 2", "segs[i][0] if i < n else 'SE'")
         lines.append("    return i")
         self.sources.append("\n".join(lines))
         return name
@@ -107,7 +107,7 @@ class _Gen:
             table = self.const("lv", levels)  # function names until they exist (see build_reader)
             hl = self.const("hl", c)
             self.late.append((table, levels))
-            return [f"{ind}s{c.idx} = True", f"{ind}frame = r.hl_level({hl}, el, i + 2, seg)",
+            return [f"{ind}s{c.idx} = True", f"{ind}frame = r.hl_level({hl}, el, i + 2)",
                     f"{ind}if frame[3]:", f"{ind}    raise Interpreted",
                     f"{ind}i = {table}[id(frame[4])](r, segs, i + 1, n, frame[1])", f"{ind}continue"]
         assert not isinstance(c, CHL)
@@ -121,7 +121,7 @@ class _Gen:
                 out.append(f"{ind}    raise Interpreted")
             else:
                 again = f"{c.node.key} appears again; the map reads it once here"
-                out += [f"{ind}    r.keep(i + 2, seg, {again!r})", f"{ind}    i += 1", f"{ind}    continue"]
+                out += [f"{ind}    r.keep(i + 2, el, {again!r})", f"{ind}    i += 1", f"{ind}    continue"]
             out.append(f"{ind}s{c.idx} = True")
             out += _target(path, ind, "o")
         else:

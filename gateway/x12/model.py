@@ -70,6 +70,8 @@ class PendingSegments(Protocol):
 
     def materialize(self) -> list[Segment]: ...
 
+    def element_lists(self) -> list[list[str]]: ...
+
 
 class TransactionSet:
     """ST ... SE with the segments between them (both envelope segments included).
@@ -99,6 +101,13 @@ class TransactionSet:
     def segments(self, value: list[Segment]) -> None:
         self._segments = value
         self._pending = []
+
+    def element_lists(self) -> list[list[str]]:
+        """Each body segment's elements (ID first); segments not split yet are split without building Segments."""
+        out = [seg.elements for seg in self._segments]
+        for part in self._pending:
+            out.extend(part.element_lists())
+        return out
 
     def add_pending(self, part: PendingSegments) -> None:
         """Append body segments that are split only when ``segments`` is first read."""

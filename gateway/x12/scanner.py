@@ -321,10 +321,18 @@ class RawBody:
     element: str
     token: str
 
-    def materialize(self) -> list[Segment]:
+    def pieces(self) -> list[str]:
         pieces = self.text.split(self.token)
         if pieces[-1] == "":
             pieces.pop()
+        return pieces
+
+    def element_lists(self) -> list[list[str]]:
+        el = self.element
+        return [p.split(el) for p in self.pieces()]
+
+    def materialize(self) -> list[Segment]:
+        pieces = self.pieces()
         el, tl = self.element, len(self.token)
         count = len(pieces)
         offsets = accumulate([len(p) + tl for p in pieces], initial=self.offset)
