@@ -75,23 +75,33 @@ class ModelChecker:
         return out  # type: ignore[no-any-return]
 
 
-def _date_memo() -> Callable[[str], bool]:
-    """``valid_date(text)`` with a bounded memo of its own (documents of one map repeat a few dates)."""
-    cache: dict[str, bool] = {}
+def _memo(test: Callable[[str], bool]) -> tuple[set[str], Callable[[str], bool]]:
+    """(known, check): ``check(text)`` runs ``test`` and remembers texts that pass in ``known`` (bounded), so the
+    generated code tests ``text in known`` first: documents of one map repeat a few dates and prices."""
+    known: set[str] = set()
 
-    def valid_date(text: str) -> bool:
-        ok = cache.get(text)
-        if ok is None:
-            try:
-                dt.date.fromisoformat(text)
-                ok = True
-            except ValueError:
-                ok = False
-            if len(cache) < 100_000:
-                cache[text] = ok
-        return ok
+    def check(text: str) -> bool:
+        if not test(text):
+            return False
+        if len(known) < 100_000:
+            known.add(text)
+        return True
 
-    return valid_date
+    return known, check
+
+
+def _is_date(text: str) -> bool:
+    if _DATE.fullmatch(text) is None:
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_decimal(text: str) -> bool:
+    return _DECIMAL.fullmatch(text) is not None
 
 
 def _subtree(model: type[BaseModel], top: bool) -> Checker:
@@ -145,9 +155,11 @@ class _Builder:
     """Generates one checker per model: a general one over the model's fields, plus one per input key layout."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"FAIL": FAIL, "M": _MISSING, "DEC": _DECIMAL.fullmatch,
-                                          "INT": _INT.fullmatch, "DATE": _DATE.fullmatch, "TIME": _TIME.fullmatch,
-                                          "valid_date": _date_memo()}
+        dates, date_ok = _memo(_is_date)
+        decimals, decimal_ok = _memo(_is_decimal)
+        self.namespace: dict[str, Any] = {"FAIL": FAIL, "M": _MISSING, "INT": _INT.fullmatch, "TIME": _TIME.fullmatch,
+                                          "DATES": dates, "date_ok": date_ok, "DECIMALS": decimals,
+                                          "decimal_ok": decimal_ok}
         self.names: dict[type[BaseModel], str] = {}
         self.sources: list[str] = []
 
@@ -244,13 +256,14 @@ class _Builder:
         if inner is Decimal:
             # whole numbers without a leading zero first: cheaper than the regex
             return ["if type(v) is int:", "    v = str(v)", "elif type(v) is not str:", "    return FAIL",
-                    "elif not (v.isdigit() and v.isascii() and (v[0] != '0' or len(v) == 1)) and DEC(v) is None:",
+                    "elif not (v.isdigit() and v.isascii() and (v[0] != '0' or len(v) == 1)) and v not in DECIMALS \\",
+                    "        and not decimal_ok(v):",
                     "    return FAIL"]
         if inner is int:
             return ["if type(v) is str and INT(v) is not None:", "    v = int(v)", "elif type(v) is not int:",
                     "    return FAIL"]
         if inner is dt.date:
-            return ["if type(v) is not str or DATE(v) is None or not valid_date(v):", "    return FAIL"]
+            return ["if type(v) is not str or v not in DATES and not date_ok(v):", "    return FAIL"]
         if inner is dt.time:
             return ["if type(v) is not str or TIME(v) is None:", "    return FAIL"]
         if inner is not str:
@@ -260,8 +273,10 @@ class _Builder:
             lines += [f"if len(v) < {min_len}:", "    return FAIL"]
         if pattern is not None:
             # pydantic's (Rust) regex has no "$ before a final newline" rule: leave any newline to pydantic.
-            self.namespace[f"pat_{tag}"] = re.compile(pattern).search
-            lines += [f"if pat_{tag}(v) is None or '\\n' in v:", "    return FAIL"]
+            search = re.compile(pattern).search
+            self.namespace[f"pats_{tag}"], self.namespace[f"pat_{tag}"] = _memo(
+                lambda text: search(text) is not None and "\n" not in text)
+            lines += [f"if v not in pats_{tag} and not pat_{tag}(v):", "    return FAIL"]
         return lines
 
 
