@@ -184,6 +184,13 @@ class Reader:
         return -1, None
 
     def hl_level(self, hl: CHL, el: list[str], pos: int) -> Frame:
+        entered = self.hl_enter(hl, el, pos)
+        if entered is None:
+            return _frame(CBlock([]), {}, discard=True)
+        return _frame(hl.levels[entered[1]].block, entered[0])
+
+    def hl_enter(self, hl: CHL, el: list[str], pos: int) -> tuple[dict[str, Any], str] | None:
+        """(the object, the level code) an HL segment opens; None for a level the map lacks (kept in unmapped)."""
         n = len(el)
         hl_id, parent_id, code = (el[1] if n > 1 else ""), (el[2] if n > 2 else ""), (el[3] if n > 3 else "")
         level = hl.levels.get(code)
@@ -191,7 +198,7 @@ class Reader:
             raise self.fail(f"HL01 {hl_id!r} is empty or used twice", pos, "HL", "HL01")
         if level is None:
             self.keep(pos, el, f"HL level code {code!r} is not in the map (levels: {', '.join(hl.levels)})")
-            return _frame(CBlock([]), {}, discard=True)
+            return None
         if level.list_path is None:
             if parent_id:
                 raise self.fail(f"top level {code} must not have a parent (HL02 {parent_id!r})", pos, "HL", "HL02")
@@ -205,7 +212,7 @@ class Reader:
                                 f"{', '.join(level.parents)})", pos, "HL", "HL03")
             obj = _append(parent[1], level.list_path)
         self.hl[hl_id] = (code, obj)
-        return _frame(level.block, obj)
+        return obj, code
 
     def check_required(self, frame: Frame, pos: int, sid: str) -> None:
         block, seen = frame[4], frame[2]

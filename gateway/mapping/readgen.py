@@ -28,7 +28,7 @@ class _Gen:
         self.namespace: dict[str, Any] = {"Interpreted": Interpreted}
         self.sources: list[str] = []
         self.names: dict[int, str] = {}  # id(CBlock) -> its function
-        self.late: list[tuple[str, dict[int, str]]] = []  # HL level tables: id(block) -> function name
+        self.late: list[tuple[str, dict[str, str]]] = []  # HL level tables: level code -> function name
 
     def const(self, prefix: str, value: Any) -> str:
         name = f"{prefix}{len(self.namespace)}"
@@ -52,10 +52,7 @@ class _Gen:
             own.setdefault(_trigger_id(c), []).append(c)
         for sid, nodes in own.items():
             for c in nodes:
-                test = f"sid == {sid!r}"
-                match = _match(c)
-                if match is not None:
-                    test += f" and {self.const('m', match)}(el)"
+                test = f"sid == {sid!r}" + "".join(f" and {term}" for term in _match_terms(c))
                 branches.append(f"        {'elif' if branches else 'if'} {test}:")
                 branches += self.take(c, chain)
         up = self.outer_test(outer)
@@ -103,13 +100,13 @@ class _Gen:
         ind = "            "
         if kind == HL_LEVEL:
             assert isinstance(c, CHL)
-            levels = {id(lv.block): self.block(lv.block, chain) for lv in c.levels.values()}
+            levels = {code: self.block(lv.block, chain) for code, lv in c.levels.items()}
             table = self.const("lv", levels)  # function names until they exist (see build_reader)
             hl = self.const("hl", c)
             self.late.append((table, levels))
-            return [f"{ind}s{c.idx} = True", f"{ind}frame = r.hl_level({hl}, el, i + 2)",
-                    f"{ind}if frame[3]:", f"{ind}    raise Interpreted",
-                    f"{ind}i = {table}[id(frame[4])](r, segs, i + 1, n, frame[1])", f"{ind}continue"]
+            return [f"{ind}s{c.idx} = True", f"{ind}entered = r.hl_enter({hl}, el, i + 2)",
+                    f"{ind}if entered is None:", f"{ind}    raise Interpreted  # a level the map lacks",
+                    f"{ind}i = {table}[entered[1]](r, segs, i + 1, n, entered[0])", f"{ind}continue"]
         assert not isinstance(c, CHL)
         seg = c if isinstance(c, CSeg) else c.trigger
         fill = self.const("fill", seg.fill)
@@ -150,11 +147,13 @@ def _trigger_id(c: CSeg | CLoop | CHL) -> str:
     return c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL"
 
 
-def _match(c: CSeg | CLoop | CHL) -> Callable[[list[str]], bool] | None:
+def _match_terms(c: CSeg | CLoop | CHL) -> list[str]:
+    """The qualifier tests of ``codegen.build_matcher``, inline (no call per segment)."""
     if isinstance(c, CHL):
-        return None
+        return []
     seg = c if isinstance(c, CSeg) else c.trigger
-    return None if seg.always else seg.match
+    terms = [f"(el[{i}] if len(el) > {i} else '') == {const!r}" for i, const in seg.matches]
+    return terms + [f"not (len(el) > {i} and el[{i}] and el[{i}] != {const!r})" for i, const in seg.soft]
 
 
 def _target(path: tuple[str, ...], ind: str, var: str) -> list[str]:
