@@ -45,12 +45,15 @@ class _Gen:
         lines = [f"def {name}(r, segs, i, n, obj):"]
         tracked = sorted({c.idx for c in block.nodes if _kind(c) != SEG_LIST})
         lines += [f"    s{idx} = False" for idx in tracked]
+        lines += [f"    L{c.idx} = None" for c in block.nodes if _kind(c) in (SEG_LIST, LOOP_LIST)]
         lines += ["    while i < n:", "        el = segs[i]", "        sid = el[0]"]
         branches: list[str] = []
         own: dict[str, list[CSeg | CLoop | CHL]] = {}
         for c in block.nodes:
             own.setdefault(_trigger_id(c), []).append(c)
-        for sid, nodes in own.items():
+        # IDs that repeat (line items ...) are tested first; the order matters only among one ID's nodes
+        repeating = sorted(own.items(), key=lambda kv: not any(_kind(c) in (SEG_LIST, LOOP_LIST) for c in kv[1]))
+        for sid, nodes in repeating:
             for c in nodes:
                 test = f"sid == {sid!r}" + "".join(f" and {term}" for term in _match_terms(c))
                 branches.append(f"        {'elif' if branches else 'if'} {test}:")
@@ -124,7 +127,7 @@ class _Gen:
         else:
             if kind == LOOP_LIST:
                 out.append(f"{ind}s{c.idx} = True")
-            out += _append(path, ind, "o")
+            out += _append(path, ind, f"L{c.idx}")
         out.append(f"{ind}{fill}(o, el, len(el), r, i + 2)")
         if seg.computed:
             out.append(f"{ind}r.counts.append(({self.const('cs', seg)}, i + 2, el))")
@@ -165,12 +168,14 @@ def _target(path: tuple[str, ...], ind: str, var: str) -> list[str]:
     return lines
 
 
-def _append(path: tuple[str, ...], ind: str, var: str) -> list[str]:
-    """``var`` = a new object appended to the list at ``path`` below ``obj``."""
-    lines = _target(path[:-1], ind, "p")
+def _append(path: tuple[str, ...], ind: str, cache: str) -> list[str]:
+    """``o`` = a new object appended to the list at ``path`` below ``obj``; the list is looked up once per block
+    instance and held in the local ``cache``."""
+    lines = [f"{ind}if {cache} is None:"]
+    lines += _target(path[:-1], ind + "    ", "p")
     last = path[-1]
-    lines += [f"{ind}{var} = {{}}", f"{ind}items = p.get({last!r})", f"{ind}if items is None:",
-              f"{ind}    p[{last!r}] = [{var}]", f"{ind}else:", f"{ind}    items.append({var})"]
+    lines += [f"{ind}    {cache} = p.get({last!r})", f"{ind}    if {cache} is None:",
+              f"{ind}        {cache} = p[{last!r}] = []", f"{ind}o = {{}}", f"{ind}{cache}.append(o)"]
     return lines
 
 
