@@ -1,8 +1,9 @@
-"""Each segment node of a map becomes one generated Python function for JSON -> X12 (the hot path of output).
+"""Each segment node of a map becomes generated Python for JSON -> X12 (the hot path of output).
 
-``emit(obj, writer, where, force)`` does what ``Writer.segment`` describes: reads the node's fields from ``obj``,
-translates codes and formats values, fills computed and constant elements, and appends the segment unless it has
-no data and is not forced. Errors call back into the writer, which names the field.
+``segment_lines`` writes the code for one node: read the node's fields from a dict, translate codes and format
+values, fill computed and constant elements, and append the segment unless it has no data and is not forced.
+``build_emitter`` wraps it as ``emit(obj, writer, where, force)`` (what ``Writer`` calls); ``outgen`` inlines the
+same lines into the generated walk of a whole map. Errors call back into the writer, which names the field.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ Emitter = Callable[[dict[str, Any], Any, str, bool], bool]
 
 class _Prefixes(dict[tuple[str, ...], str]):
     """Local names for the objects on the way to fields (``orderedQuantity`` of ``.amount`` and ``.unit``): each
-    read once at the top of ``emit`` rather than once per field below it."""
+    read once at the top of the segment's code rather than once per field below it."""
+
+    def __init__(self, obj: str) -> None:
+        super().__init__()
+        self.obj = obj
 
     def name(self, path: tuple[str, ...]) -> str:
         found = self.get(path)
@@ -31,17 +36,17 @@ class _Prefixes(dict[tuple[str, ...], str]):
         out = []
         for path, name in self.items():  # parents are named before their children
             if len(path) == 1:
-                out.append(f"    {name} = obj.get({path[0]!r})")  # obj is a dict (see the top of emit)
+                out.append(f"{name} = {self.obj}.get({path[0]!r})")  # the object is a dict (see the callers)
             else:
                 parent = self[path[:-1]]
-                out.append(f"    {name} = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
+                out.append(f"{name} = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
         return out
 
 
 def _get(lines: list[str], path: tuple[str, ...], indent: str, prefixes: _Prefixes) -> None:
-    """``v`` = the value at ``path`` below ``obj``, None when a step is missing or not an object."""
+    """``v`` = the value at ``path`` below the object, None when a step is missing or not an object."""
     if len(path) == 1:
-        lines.append(f"{indent}v = obj.get({path[0]!r})")
+        lines.append(f"{indent}v = {prefixes.obj}.get({path[0]!r})")
     else:
         parent = prefixes.name(path[:-1])
         lines.append(f"{indent}v = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
@@ -56,27 +61,40 @@ def _assign(lines: list[str], index: int, component: int | None, indent: str) ->
         lines.append(f"{indent}parts[{component - 1}] = text")
 
 
-def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitter:
-    """The output function of one compiled segment node (``elements`` are CElement)."""
-    namespace: dict[str, Any] = {"Segment": Segment}
-    lines = ["def emit(obj, w, where, force):", "    if not isinstance(obj, dict):",
-             "        obj = {}  # every field reads as missing, as for any non-object",
-             f"    el = {[seg] + [''] * size!r}", "    filled = False"]
+def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespace: dict[str, Any], *,
+                  obj: str = "obj", where: str = "where", force: bool | None = None, tag: str = "",
+                  append: str = "w.out.append") -> list[str]:
+    """Code (unindented) that emits one segment node (``elements`` are CElement) from the dict named ``obj``.
+
+    ``where`` is an expression for the "path." of ``obj`` in messages; ``force`` True or False when known here,
+    None to test a ``force`` variable at run time. Leaves ``filled or force`` true exactly when it appended.
+    """
+    tracked = force is not True  # when forced, whether anything was filled does not matter
+    lines = [f"el = {[seg] + [''] * size!r}"] + (["filled = False"] if tracked else [])
+    filled = ["filled = True"] if tracked else []
     head = len(lines)  # the prefix reads go here, once the fields below have named them
-    prefixes = _Prefixes()
+    prefixes = _Prefixes(obj)
     has_comps = any(e.component is not None for e in elements)
     if has_comps:
-        lines.append("    comps = {}")
+        lines.append("comps = {}")
     for k, e in enumerate(elements):
         spec = e.spec
-        indent = "    "
+        indent = ""
         if spec.when is not None:
             _get(lines, spec.when, indent, prefixes)
             lines.append(f"{indent}if not (v is None or v == ''):")
             indent += "    "
         if e.path is not None:
-            where = ".".join(e.path)
+            field = ".".join(e.path)
             _get(lines, e.path, indent, prefixes)
+            if e.reverse is None and e.to_x12 is str and e.component is None:  # text as is: the common case first
+                lines += [f"{indent}if type(v) is str and v:", *(f"{indent}    {line}" for line in filled),
+                          f"{indent}    el[{e.index}] = v", f"{indent}elif v is None or v == '':"]
+                lines.append(f"{indent}    el[{e.index}] = {spec.default!r}" if spec.default is not None
+                             else f"{indent}    pass")
+                lines += [f"{indent}else:", *(f"{indent}    {line}" for line in filled),
+                          f"{indent}    el[{e.index}] = str(v)"]
+                continue
             lines.append(f"{indent}if v is None or v == '':")
             if spec.default is not None:
                 lines.append(f"{indent}    text = {spec.default!r}")
@@ -85,48 +103,67 @@ def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitt
                 lines.append(f"{indent}    pass")
             lines.append(f"{indent}else:")
             inner = indent + "    "
-            lines.append(f"{inner}filled = True")
+            lines += [inner + line for line in filled]
             if e.reverse is not None:
-                namespace[f"rev{k}"], namespace[f"codes{k}"] = e.reverse, e.codes or {}
-                namespace[f"unknown{k}"] = f" is not in code table {spec.codes} (known: {', '.join(sorted(e.reverse))})"
-                lines += [f"{inner}s = str(v)", f"{inner}text = rev{k}.get(s)", f"{inner}if text is None:",
-                          f"{inner}    if s in codes{k}:",
+                rev, codes, unknown = f"rev{tag}_{k}", f"codes{tag}_{k}", f"unknown{tag}_{k}"
+                namespace[rev], namespace[codes] = e.reverse, e.codes or {}
+                namespace[unknown] = f" is not in code table {spec.codes} (known: {', '.join(sorted(e.reverse))})"
+                lines += [f"{inner}s = str(v)", f"{inner}text = {rev}.get(s)", f"{inner}if text is None:",
+                          f"{inner}    if s in {codes}:",
                           f"{inner}        text = s  # already an X12 code (kept as is on input)",
                           f"{inner}    else:",
-                          f"{inner}        raise w.fail('value ' + repr(v) + unknown{k}, where + {where!r})"]
+                          f"{inner}        raise w.fail('value ' + repr(v) + {unknown}, {where} + {field!r})"]
             elif e.to_x12 is str:
                 lines.append(f"{inner}text = v if type(v) is str else str(v)")
             else:
-                namespace[f"conv{k}"] = e.to_x12
-                lines += [f"{inner}try:", f"{inner}    text = conv{k}(v)",
+                conv = f"conv{tag}_{k}"
+                namespace[conv] = e.to_x12
+                lines += [f"{inner}try:", f"{inner}    text = {conv}(v)",
                           f"{inner}except (ValueError, ArithmeticError) as exc:",
-                          f"{inner}    raise w.fail(str(exc), where + {where!r}) from None"]
+                          f"{inner}    raise w.fail(str(exc), {where} + {field!r}) from None"]
             _assign(lines, e.index, e.component, inner)
         elif spec.const is not None:
             lines.append(f"{indent}text = {spec.const!r}")
             _assign(lines, e.index, e.component, indent)
         else:
-            namespace[f"compute{k}"] = spec.compute
-            lines += [f"{indent}text = w.compute(compute{k})", f"{indent}filled = True"]
+            compute = f"compute{tag}_{k}"
+            namespace[compute] = spec.compute
+            lines += [f"{indent}text = w.compute({compute})", *(indent + line for line in filled)]
             _assign(lines, e.index, e.component, indent)
     if pairs is not None:
-        slots = list(pairs.qualifiers)
-        lines.append("    free = 0")
+        slots = f"SLOTS{tag}"
+        namespace[slots] = tuple(pairs.qualifiers)
+        lines.append("free = 0")
         for qual, path in pairs.table.items():
-            _get(lines, path, "    ", prefixes)
-            namespace["SLOTS"] = tuple(slots)
+            _get(lines, path, "", prefixes)
             message = f"no free {seg} qualifier element left for {qual}"
-            lines += ["    if not (v is None or v == ''):", f"        if free >= {len(slots)}:",
-                      f"            raise w.fail({message!r}, where + {'.'.join(path)!r})",
-                      "        q = SLOTS[free]", "        free += 1", f"        el[q] = {qual!r}",
-                      "        el[q + 1] = v if type(v) is str else str(v)", "        filled = True"]
-    lines += ["    if not (filled or force):", "        return False"]
+            lines += ["if not (v is None or v == ''):", f"    if free >= {len(pairs.qualifiers)}:",
+                      f"        raise w.fail({message!r}, {where} + {'.'.join(path)!r})",
+                      f"    q = {slots}[free]", "    free += 1", f"    el[q] = {qual!r}",
+                      "    el[q + 1] = v if type(v) is str else str(v)", *("    " + line for line in filled)]
+    body = []
     if has_comps:
-        lines += ["    for index, parts in comps.items():", "        while parts and parts[-1] == '':",
-                  "            parts.pop()", "        el[index] = w.component.join(parts)"]
-    lines += ["    n = len(el)", "    while n > 1 and el[n - 1] == '':", "        n -= 1", "    del el[n:]",
-              "    w.out.append(Segment(el))", "    return True"]
+        body += ["for index, parts in comps.items():", "    while parts and parts[-1] == '':",
+                 "        parts.pop()", "    el[index] = w.component.join(parts)"]
+    body += ["if el[-1] == '':", "    n = len(el) - 1", "    while n > 1 and el[n - 1] == '':", "        n -= 1",
+             "    del el[n:]", f"{append}(Segment(el))"]
+    if force is True:
+        lines += body
+    else:
+        lines.append("if filled or force:" if force is None else "if filled:")
+        lines += ["    " + line for line in body]
     lines[head:head] = prefixes.lines()
+    namespace["Segment"] = Segment
+    return lines
+
+
+def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitter:
+    """The output function of one compiled segment node (``elements`` are CElement)."""
+    namespace: dict[str, Any] = {}
+    body = segment_lines(seg, elements, pairs, size, namespace)
+    lines = ["def emit(obj, w, where, force):", "    if not isinstance(obj, dict):",
+             "        obj = {}  # every field reads as missing, as for any non-object",
+             *("    " + line for line in body), "    return filled or force"]
     exec(compile("\n".join(lines), f"<map {seg} out>", "exec"), namespace)  # noqa: S102 - from a checked map
     emitter: Emitter = namespace["emit"]
     return emitter

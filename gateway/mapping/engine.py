@@ -15,6 +15,7 @@ from gateway.errors import MappingError
 from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
 from gateway.mapping.inbound import MappingWarning, Reader
 from gateway.mapping.outbound import Writer
+from gateway.mapping.outgen import walk_for
 from gateway.mapping.overrides import load_merged
 from gateway.mapping.placegen import Placed, build_placed
 from gateway.mapping.readgen import BlockReader, Interpreted, build_reader
@@ -196,7 +197,9 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
                                    f"(add it to the map or leave it out)")
     if delimiters is None:
         delimiters = partner.delimiters(mapping.version[:5]) if isinstance(partner, PartnerProfile) else Delimiters()
-    return Writer(mapping.root, what, delimiters.component, data).run()
+    writer = Writer(mapping.root, what, delimiters.component, data)
+    walk_for(mapping.root)(data, writer)  # the generated form of writer.run()
+    return writer.out
 
 
 def envelope(partner: PartnerProfile, mapping: CompiledMap, bodies: list[list[Segment]], *, isa13: int, gs06: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from gateway.errors import MappingError
@@ -10,6 +11,8 @@ from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE
 from gateway.mapping.convert import format_number
 from gateway.mapping.inbound import all_whole, walk
 from gateway.x12.model import Segment
+
+_ELEMENTS, _FIRST = attrgetter("elements"), itemgetter(0)
 
 
 def _get(obj: Any, path: tuple[str, ...]) -> Any:
@@ -70,8 +73,8 @@ class Writer:
 
     def compute(self, compute: tuple[str, str]) -> str:
         func, arg = compute
-        if func == "segments":
-            return str(sum(1 for s in self.out if s.elements[0] == arg))
+        if func == "segments":  # the IDs of the segments so far, taken in C
+            return str(list(map(_FIRST, map(_ELEMENTS, self.out))).count(arg))
         values = walk(self.doc, arg.split("."))
         if func == "count":
             return str(len(values))

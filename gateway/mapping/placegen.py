@@ -2,6 +2,11 @@
 
 ``placed(doc)`` answers True only when every non-null leaf of ``doc`` (top-level envelope, unmapped and
 documentType aside) is at a path the map writes; False means "look closer", and the caller then names the field.
+
+Each level has a general function (a loop over the object's keys) and, per layout of keys met (documents of one
+kind repeat a few layouts), a function specialised to it: it unpacks the values in one step and tests their types
+without dispatching on key names, and hands the object to the general function when a value is not the kind it
+expects (a null, a number, a list where the map writes text...), so both always give the same answer.
 """
 
 from __future__ import annotations
@@ -10,6 +15,48 @@ from collections.abc import Callable
 from typing import Any
 
 Placed = Callable[[dict[str, Any]], bool]
+_MAX_LAYOUTS = 64  # past this many layouts of one level, the general function alone
+
+
+class _Layouts(dict[tuple[str, ...], Placed]):
+    """Functions specialised to one layout of keys of one level, made on first use."""
+
+    def __init__(self, general: str, kinds: dict[str, tuple[str, str | None]], skipped: frozenset[str],
+                 namespace: dict[str, Any]) -> None:
+        super().__init__()
+        self.general = general
+        self.kinds = kinds  # key -> ("leaf", None) or ("dict"|"list", the child level's function)
+        self.skipped = skipped
+        self.namespace = namespace
+
+    def __missing__(self, keys: tuple[str, ...]) -> Placed:
+        general: Placed = self.namespace[self.general]
+        if len(self) >= _MAX_LAYOUTS or any(k not in self.kinds and k not in self.skipped for k in keys):
+            return general  # unknown keys: the general function says whether they are null or not placeable
+        names = [f"v{n}" for n in range(len(keys))]
+        lines = ["def layout(obj):"]
+        if keys:
+            lines.append(f"    {', '.join(names)}, = obj.values()")
+        texts = [f"type({name}) is str" for name, key in zip(names, keys, strict=True)
+                 if key not in self.skipped and self.kinds[key][0] == "leaf"]
+        if texts:  # any other kind of value: the general function tells (null is fine, an object is not...)
+            lines += [f"    if not ({' and '.join(texts)}):", f"        return {self.general}(obj)"]
+        for name, key in zip(names, keys, strict=True):
+            if key in self.skipped or self.kinds[key][0] == "leaf":
+                continue
+            kind, func = self.kinds[key]
+            lines += [f"    if type({name}) is not {kind}:", f"        return {self.general}(obj)"]
+            if kind == "dict":
+                lines += [f"    if not {func}({name}):", "        return False"]
+            else:
+                lines += [f"    for x in {name}:", f"        if type(x) is not dict or not {func}(x):",
+                          "            return False"]
+        lines.append("    return True")
+        made: dict[str, Any] = {}  # the level functions are globals in the namespace; the new one lands here
+        exec(compile("\n".join(lines), f"<map placeable {self.general} layout>", "exec"), self.namespace, made)  # noqa: S102
+        found: Placed = made["layout"]
+        self[keys] = found
+        return found
 
 
 class _Gen:
@@ -31,7 +78,7 @@ class _Gen:
                  if k is not self.leaf and k.endswith("[]")}
         self.namespace[f"{name}_leaves"] = leaves
         self.namespace[f"{name}_skipped"] = skipped
-        lines = [f"def {name}(obj):", "    for key, v in obj.items():"]
+        lines = [f"def {name}_all(obj):", "    for key, v in obj.items():"]
         if skipped:
             lines += [f"        if key in {name}_skipped:", "            continue"]
         lines += ["        t = type(v)", "        if t is dict:"]
@@ -40,6 +87,19 @@ class _Gen:
         lines += self._branch(lists, "            ", "for x in v:\n{i}    if type(x) is not dict or not {f}(x):")
         lines += [f"        elif v is not None and key not in {name}_leaves:", "            return False",
                   "    return True"]
+        # the kind a layout function expects at each key (any other value goes to the general loop); a key with
+        # both an object and a list below it in the map is left to the loop
+        kinds: dict[str, tuple[str, str | None]] = {}
+        for key in dicts.keys() | lists.keys():
+            if key in dicts and key in lists:
+                continue
+            kinds[key] = ("leaf", None) if key in leaves else ("dict", dicts[key]) if key in dicts else \
+                ("list", lists[key])
+        if len(kinds) == len(dicts.keys() | lists.keys()):
+            self.namespace[f"{name}_layouts"] = _Layouts(f"{name}_all", kinds, skipped, self.namespace)
+            lines += [f"def {name}(obj):", f"    return {name}_layouts[tuple(obj)](obj)"]
+        else:
+            lines.append(f"{name} = {name}_all")
         self.sources[slot] = "\n".join(lines)
         return name
 

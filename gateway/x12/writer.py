@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NoReturn
+from itertools import repeat
+from operator import attrgetter, itemgetter
+from typing import NoReturn, cast
 
 from gateway.errors import X12WriteError
 from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
@@ -13,6 +15,7 @@ from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment,
 # ISA01..ISA16 fixed widths; a value is padded (IDs with spaces, ISA13 with zeros) or refused when too long.
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _ZERO_PADDED = {13}
+_ELEMENTS, _FIRST = attrgetter("elements"), itemgetter(0)
 
 
 @dataclass(slots=True)
@@ -32,7 +35,10 @@ def transaction_set(code: str, control_number: str, body: Sequence[Sequence[str]
                     implementation_reference: str | None = None) -> TransactionSet:
     """Build ST + body + SE (SE01 computed again when written)."""
     st = ["ST", code, control_number] + ([implementation_reference] if implementation_reference else [])
-    segments = [s if isinstance(s, Segment) else Segment(list(s)) for s in body]
+    if set(map(type, body)) <= {Segment}:  # the usual case, a mapped body: one pass in C
+        segments = cast(list[Segment], list(body))  # all Segment, as just checked
+    else:
+        segments = [s if isinstance(s, Segment) else Segment(list(s)) for s in body]
     trailer = Segment(["SE", str(len(segments) + 2), control_number])
     return TransactionSet(header=Segment(st), segments=segments, trailer=trailer)
 
@@ -116,6 +122,31 @@ class _Out:
                 return None
         return text.rstrip(sep) + self.end
 
+    def texts(self, segments: Sequence[Segment]) -> str | None:
+        """The text of many segments at once, or None when something is wrong with one of them.
+
+        The tests of ``text`` over the whole body, each a pass in C: every segment has an ID, the element
+        separators in the joined text are exactly those the joins put there (each join puts at least its own, so
+        equal totals mean equal per segment), and no terminator character appears anywhere.
+        """
+        if not segments:
+            return ""
+        elements = list(map(_ELEMENTS, segments))
+        try:
+            if not all(map(_FIRST, elements)):
+                return None
+        except IndexError:  # a segment without elements
+            return None
+        sep = self.d.element
+        texts = list(map(sep.join, elements))
+        joined = "".join(texts)
+        if joined.count(sep) != sum(map(len, elements)) - len(elements):
+            return None
+        for ch in self.terminators:
+            if ch in joined:
+                return None
+        return self.end.join(map(str.rstrip, texts, repeat(sep))) + self.end
+
     def segment(self, seg: Segment, where: str) -> None:
         text = self.text(seg)
         if text is None:
@@ -173,12 +204,13 @@ def serialize_all(interchanges: Sequence[Interchange], **kwargs: object) -> byte
 
 def _write_set(out: _Out, tset: TransactionSet, where: str, recompute: bool) -> None:
     out.segment(tset.header, f"{where} ST")
-    parts, text_of = out.parts, out.text
-    for i, seg in enumerate(tset.segments, 2):
-        text = text_of(seg)
-        if text is None:
-            out.fail(seg, f"ST02 {tset.control_number} segment {i} {seg.id}")
-        parts.append(text)
+    body = out.texts(tset.segments)
+    if body is None:  # one segment is refused: find it, and say why
+        for i, seg in enumerate(tset.segments, 2):
+            if out.text(seg) is None:
+                out.fail(seg, f"ST02 {tset.control_number} segment {i} {seg.id}")
+        raise AssertionError(f"{where}: body refused without a reason")  # pragma: no cover
+    out.parts.append(body)
     if recompute:
         out.segment(Segment(["SE", str(len(tset.segments) + 2), tset.control_number]), f"{where} SE")
     elif tset.trailer is not None:
