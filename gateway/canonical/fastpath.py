@@ -217,7 +217,9 @@ class _Builder:
             if not (isinstance(inner, type) and issubclass(inner, BaseModel)) or validator or pattern:
                 raise _Unsupported(field_name)
             item = self.model(inner)
-            check = ["if type(v) is not list:", "    return FAIL", f"v = [{item}(x) for x in v]", "if FAIL in v:",
+            shapes = f"{item}_shapes"  # the item's layouts directly (one call per item, not two), when generated
+            each = f"{shapes}[tuple(x)](x) if type(x) is dict else FAIL" if shapes in self.namespace else f"{item}(x)"
+            check = ["if type(v) is not list:", "    return FAIL", f"v = [{each} for x in v]", "if FAIL in v:",
                      "    return FAIL"]
             if min_len:
                 check += [f"if len(v) < {min_len}:", "    return FAIL"]

@@ -53,7 +53,13 @@ def build_filler(seg: str, elements: list[Any], unconsumed: tuple[int, ...], com
     size = last + 1
     namespace["BLANKS"] = [""] * size
     lines = ["def fill(obj, el, n, reader, pos):", f"    if n < {size}:", "        el = el + BLANKS[n:]"]
-    if pairs is not None:  # qualifier/value pairs (PO106/07 ...): the qualifier picks the field
+    if pairs is not None and pairs.table and all(len(path) == 1 for path in pairs.table.values()):
+        namespace["PAIRS"] = {qual: path[0] for qual, path in pairs.table.items()}
+        for q in pairs.qualifiers:  # qualifier/value pairs (PO106/07 ...): the qualifier picks the field
+            lines += [f"    v = el[{q + 1}]", "    if v:", f"        key = PAIRS.get(el[{q}])",
+                      "        if key is None:", f"            reader.pair_miss({seg!r}, {q}, el[{q}], v, pos)",
+                      "        else:", "            obj[key] = v"]
+    elif pairs is not None:  # the same with nested field paths: one test per qualifier
         for q in pairs.qualifiers:
             lines += [f"    v = el[{q + 1}]", "    if v:", f"        qualifier = el[{q}]"]
             for n, (qual, path) in enumerate(pairs.table.items()):
