@@ -189,7 +189,7 @@ class StoreMonitor:
             chain = self._chain(session, doc)
             return DocumentView(
                 doc=document_row(doc), canonical=doc.canonical,
-                x12_lines=x12_lines(raw, {p for p, _ in issues if p}) if raw else [],
+                x12_lines=x12_lines(raw, {p for p, _ in issues if p}, self.runtime.settings.maps_dir) if raw else [],
                 issues=issues,
                 as2_fields=as2_fields(found.as2_message) if found.as2_message else [],
                 as2_message_id=found.as2_message.id if found.as2_message else None,

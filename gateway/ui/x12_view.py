@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from gateway.errors import AcornError
@@ -14,9 +16,10 @@ from gateway.x12.scanner import iter_segments
 NameLookup = Callable[[str, str, str, int], str | None]  # (ST01, GS08, segment ID, position)
 
 
-def element_names() -> NameLookup | None:
-    """The grammar's ``element_name(st01, gs08, segment_id, position)``; None switches titles to references only."""
-    return element_name
+def element_names(maps_dir: Path | None) -> NameLookup | None:
+    """``element_name(st01, gs08, segment_id, position)`` over the grammars of ``maps_dir`` (None: the bundled ones);
+    None switches titles to references only."""
+    return partial(element_name, maps_dir=maps_dir)
 
 
 def _title(lookup: NameLookup | None, context: tuple[str, str], segment_id: str, position: int) -> str:
@@ -30,9 +33,12 @@ def _title(lookup: NameLookup | None, context: tuple[str, str], segment_id: str,
     return f"{ref} {name}" if name else ref
 
 
-def x12_lines(raw: bytes, bad_positions: Collection[int] = ()) -> list[X12Line]:
-    """Segments of ``raw`` with their own delimiters; ``position`` is the place in the transaction set (0 outside)."""
-    lookup = element_names()
+def x12_lines(raw: bytes, bad_positions: Collection[int] = (), maps_dir: Path | None = None) -> list[X12Line]:
+    """Segments of ``raw`` with their own delimiters; ``position`` is the place in the transaction set (0 outside).
+
+    Element titles come from the grammars under ``maps_dir`` (the gateway's ``Settings.maps_dir``).
+    """
+    lookup = element_names(maps_dir)
     stream = iter_segments(raw)
     lines: list[X12Line] = []
     gs08 = st01 = ""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from gateway.ui import x12_view
 from gateway.x12.issues import Issue, Level
+
+MAPS_DIR = Path(__file__).resolve().parents[2] / "maps"
 
 ODD_DELIMITERS = (
     b"ISA|00|          |00|          |ZZ|AMAZON         |ZZ|ACORNVENDOR    |260115|1030|U|00401|000000101|0|P|>\n"
@@ -30,8 +35,17 @@ def test_element_names_come_from_the_grammar_for_the_set_and_version() -> None:
     assert beg.elements[3].title == "BEG03 Purchase Order Number"
 
 
+def test_element_names_come_from_the_configured_maps_directory(tmp_path: Path) -> None:
+    shutil.copytree(MAPS_DIR / "x12", tmp_path / "x12")
+    grammar = tmp_path / "x12" / "850.004010.xml"
+    grammar.write_text(grammar.read_text().replace("<name>Purchase Order Number</name>",
+                                                   "<name>PO Number (site grammar)</name>"))
+    beg = x12_view.x12_lines(ODD_DELIMITERS, maps_dir=tmp_path)[3]
+    assert beg.elements[3].title == "BEG03 PO Number (site grammar)"
+
+
 def test_without_a_grammar_titles_are_references(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(x12_view, "element_names", lambda: None)
+    monkeypatch.setattr(x12_view, "element_names", lambda maps_dir: None)
     beg = x12_view.x12_lines(ODD_DELIMITERS)[3]
     assert [e.title for e in beg.elements[1:]] == ["BEG01", "BEG02", "BEG03", "BEG04", "BEG05"]
 
