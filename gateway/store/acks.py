@@ -55,7 +55,8 @@ def link_our_acknowledgements(
     """Link our 997/999 rows for an inbound set (written before its document existed) to that document.
 
     The inbound flow acknowledges a group before it creates the group's documents, in the same transaction, so
-    the newest unlinked rows naming this ISA13/GS06/ST02 (or the whole group: AK9 alone) are that group's.
+    the newest rows naming this ISA13/GS06/ST02 are that set's. A group acknowledged by AK9 alone (no ST02) covers
+    every set in it: its row goes to the first document, and each further document gets a row of its own.
     """
     query = (
         select(Acknowledgement)
@@ -65,12 +66,22 @@ def link_our_acknowledgements(
             Acknowledgement.for_isa13 == isa13,
             Acknowledgement.for_gs06 == gs06,
             or_(col(Acknowledgement.for_st02) == st02, col(Acknowledgement.for_st02).is_(None)),
-            col(Acknowledgement.document_id).is_(None),
         )
         .order_by(col(Acknowledgement.created_at).desc(), col(Acknowledgement.id).desc())
     )
     rows = list(session.exec(query))
-    exact = [r for r in rows if r.for_st02 == st02][:1] or [r for r in rows if r.for_st02 is None][:1]
+    exact = [r for r in rows if r.for_st02 == st02 and r.document_id is None][:1]
+    if not exact:
+        group = next((r for r in rows if r.for_st02 is None), None)
+        if group is None:
+            return 0
+        if group.document_id is not None:  # an earlier set of the group has it: this set's own copy
+            if any(r.for_st02 is None and r.document_id == document_id for r in rows):
+                return 0
+            group = Acknowledgement(direction=group.direction, kind=group.kind, partner_id=partner_id,
+                                    status=group.status, for_isa13=isa13, for_gs06=gs06, blob_id=group.blob_id,
+                                    ack_document_id=group.ack_document_id)
+        exact = [group]
     for row in exact:
         row.document_id = document_id
         session.add(row)
