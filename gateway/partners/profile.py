@@ -137,6 +137,8 @@ def _duration(value: object) -> object:
 class Deadlines(_Strict):
     acknowledgement_855: timedelta = timedelta(hours=24)  # 855 after the 850
     ship_notice_856: timedelta = timedelta(minutes=30)  # ASN after departure
+    ship_notice_after_order: timedelta = timedelta(days=7)  # 856 after the 850 (the monitor's "late" list)
+    invoice_after_order: timedelta = timedelta(days=14)  # 810 after the 850 (the monitor's "late" list)
     functional_ack: timedelta = timedelta(hours=24)  # their 997/999 for our sets, ours for theirs
     mdn: timedelta = timedelta(minutes=10)  # asynchronous MDN
 

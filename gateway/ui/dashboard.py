@@ -19,9 +19,6 @@ from gateway.ui.views import Dashboard, Item
 WINDOW_FAILED = timedelta(days=7)
 WINDOW_ORDERS = timedelta(days=30)  # older orders without their replies are history, not "late"
 DEFAULT_MDN_WAIT = timedelta(minutes=10)
-# The profile has no deadline for these replies to a PO; an order still without them after this long is late.
-SHIP_NOTICE_EXPECTED = timedelta(days=7)
-INVOICE_EXPECTED = timedelta(days=14)
 
 
 def reference(doc: Document) -> str | None:
@@ -101,8 +98,10 @@ def late(session: Session, profiles: Sequence[PartnerProfile], now: datetime) ->
     replies = (
         (DocType.PO_ACK_855, "855 PO acknowledgement", {p.id: p.deadlines.acknowledgement_855 for p in profiles
                                                         if _sends(p, "855")}),
-        (DocType.ASN_856, "856 ship notice", {p.id: SHIP_NOTICE_EXPECTED for p in profiles if _sends(p, "856")}),
-        (DocType.INVOICE_810, "810 invoice", {p.id: INVOICE_EXPECTED for p in profiles if _sends(p, "810")}),
+        (DocType.ASN_856, "856 ship notice", {p.id: p.deadlines.ship_notice_after_order for p in profiles
+                                              if _sends(p, "856")}),
+        (DocType.INVOICE_810, "810 invoice", {p.id: p.deadlines.invoice_after_order for p in profiles
+                                              if _sends(p, "810")}),
     )
     for doc_type, what, waits in replies:
         cut = {pid: now - wait for pid, wait in waits.items()}

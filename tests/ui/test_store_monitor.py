@@ -61,6 +61,22 @@ def test_dashboard_a_day_later_shows_the_po_waiting_for_its_855(seeded: Seeded) 
     assert all(i.partner == "amazon" for i in late)
 
 
+def test_the_profiles_deadlines_decide_when_a_po_waits_for_its_856_and_810(seeded: Seeded) -> None:
+    start = seeded.runtime.now()
+    seeded.runtime.clock = lambda: start + timedelta(days=3)
+    monitor = StoreMonitor(seeded.runtime)
+    waiting = {i.waiting_for for i in monitor.dashboard().late}
+    assert "856 ship notice" not in waiting and "810 invoice" not in waiting  # defaults: 7 and 14 days
+    amazon = next(p for p in monitor.profiles() if p.id == "amazon")
+    deadlines = amazon.deadlines.model_copy(update={"ship_notice_after_order": timedelta(days=2),
+                                                    "invoice_after_order": timedelta(days=2)})
+    monitor._profiles = [p.model_copy(update={"deadlines": deadlines}) if p is amazon else p
+                         for p in monitor.profiles()]
+    late = {i.waiting_for for i in monitor.dashboard().late if i.label == f"850 {PO_NUMBER}"}
+    assert "856 ship notice" in late
+    assert "810 invoice" not in late  # the seed already sent this PO's 810
+
+
 @pytest.mark.parametrize("text", [PO_NUMBER, "101", "000000101", f"<{MESSAGE_ID}>"])
 def test_search_finds_the_po_by_any_reference(monitor: StoreMonitor, seeded: Seeded, text: str) -> None:
     rows, cursor = monitor.search_documents(Filters(q=text, doc_type="850"), None, 50)
