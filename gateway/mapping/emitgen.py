@@ -18,11 +18,22 @@ Emitter = Callable[[dict[str, Any], Any, str, bool], bool]
 
 class _Prefixes(dict[tuple[str, ...], str]):
     """Local names for the objects on the way to fields (``orderedQuantity`` of ``.amount`` and ``.unit``): each
-    read once at the top of the segment's code rather than once per field below it."""
+    read once at the top of the segment's code rather than once per field below it.
 
-    def __init__(self, obj: str) -> None:
+    ``known``: the object's values already taken by key (a layout of keys, see ``outgen``): a key there reads as
+    its variable, any other key as None.
+    """
+
+    def __init__(self, obj: str, known: dict[str, str] | None = None) -> None:
         super().__init__()
         self.obj = obj
+        self.known = known
+
+    def first(self, key: str) -> str:
+        """The expression for ``obj.get(key)``."""
+        if self.known is None:
+            return f"{self.obj}.get({key!r})"
+        return self.known.get(key, "None")
 
     def name(self, path: tuple[str, ...]) -> str:
         found = self.get(path)
@@ -36,7 +47,7 @@ class _Prefixes(dict[tuple[str, ...], str]):
         out = []
         for path, name in self.items():  # parents are named before their children
             if len(path) == 1:
-                out.append(f"{name} = {self.obj}.get({path[0]!r})")  # the object is a dict (see the callers)
+                out.append(f"{name} = {self.first(path[0])}")  # the object is a dict (see the callers)
             else:
                 parent = self[path[:-1]]
                 out.append(f"{name} = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
@@ -46,7 +57,7 @@ class _Prefixes(dict[tuple[str, ...], str]):
 def _get(lines: list[str], path: tuple[str, ...], indent: str, prefixes: _Prefixes) -> None:
     """``v`` = the value at ``path`` below the object, None when a step is missing or not an object."""
     if len(path) == 1:
-        lines.append(f"{indent}v = {prefixes.obj}.get({path[0]!r})")
+        lines.append(f"{indent}v = {prefixes.first(path[0])}")
     else:
         parent = prefixes.name(path[:-1])
         lines.append(f"{indent}v = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
@@ -63,17 +74,23 @@ def _assign(lines: list[str], index: int, component: int | None, indent: str) ->
 
 def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespace: dict[str, Any], *,
                   obj: str = "obj", where: str = "where", force: bool | None = None, tag: str = "",
-                  append: str = "w.out.append") -> list[str]:
+                  append: str = "w.out.append", known: dict[str, str] | None = None,
+                  assumed: set[str] | None = None) -> list[str]:
     """Code (unindented) that emits one segment node (``elements`` are CElement) from the dict named ``obj``.
 
     ``where`` is an expression for the "path." of ``obj`` in messages; ``force`` True or False when known here,
     None to test a ``force`` variable at run time. Leaves ``filled or force`` true exactly when it appended.
+    With ``known`` (the object's layout: key -> variable of its value), a field of the object itself is written
+    without a test when its key is absent or (added to ``assumed``, which the caller must make sure of) holds
+    non-empty text.
     """
     tracked = force is not True  # when forced, whether anything was filled does not matter
     lines = [f"el = {[seg] + [''] * size!r}"] + (["filled = False"] if tracked else [])
     filled = ["filled = True"] if tracked else []
     head = len(lines)  # the prefix reads go here, once the fields below have named them
-    prefixes = _Prefixes(obj)
+    prefixes = _Prefixes(obj, known)
+    if assumed is None:
+        assumed = set()
     has_comps = any(e.component is not None for e in elements)
     if has_comps:
         lines.append("comps = {}")
@@ -87,7 +104,19 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
         if e.path is not None:
             field = ".".join(e.path)
             _get(lines, e.path, indent, prefixes)
-            if e.reverse is None and e.to_x12 is str and e.component is None:  # text as is: the common case first
+            plain = e.reverse is None and e.to_x12 is str and e.component is None
+            if known is not None and len(e.path) == 1 and (plain or e.path[0] not in known):
+                key = e.path[0]
+                if key in known:  # non-empty text (assumed): no test
+                    assumed.add(key)
+                    lines += [indent + line for line in filled] + [f"{indent}el[{e.index}] = {known[key]}"]
+                elif spec.default is not None:  # absent: the default
+                    lines.append(f"{indent}text = {spec.default!r}")
+                    _assign(lines, e.index, e.component, indent)
+                elif indent:
+                    lines.append(f"{indent}pass")
+                continue
+            if plain:  # text as is: the common case first
                 lines += [f"{indent}if type(v) is str and v:", *(f"{indent}    {line}" for line in filled),
                           f"{indent}    el[{e.index}] = v", f"{indent}elif v is None or v == '':"]
                 lines.append(f"{indent}    el[{e.index}] = {spec.default!r}" if spec.default is not None
@@ -130,7 +159,21 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             namespace[compute] = spec.compute
             lines += [f"{indent}text = w.compute({compute})", *(indent + line for line in filled)]
             _assign(lines, e.index, e.component, indent)
-    if pairs is not None:
+    if pairs is not None and known is not None and all(len(p) == 1 for p in pairs.table.values()):
+        # which qualifiers are filled is known from the layout: each goes straight to its slot
+        free = 0
+        for qual, path in pairs.table.items():
+            if path[0] not in known:
+                continue
+            if free >= len(pairs.qualifiers):
+                message = f"no free {seg} qualifier element left for {qual}"
+                lines.append(f"raise w.fail({message!r}, {where} + {'.'.join(path)!r})")
+                break
+            assumed.add(path[0])
+            q = pairs.qualifiers[free]
+            free += 1
+            lines += [f"el[{q}] = {qual!r}", f"el[{q + 1}] = {known[path[0]]}", *filled]
+    elif pairs is not None:
         slots = f"SLOTS{tag}"
         namespace[slots] = tuple(pairs.qualifiers)
         lines.append("free = 0")

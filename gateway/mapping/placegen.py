@@ -12,6 +12,7 @@ expects (a null, a number, a list where the map writes text...), so both always 
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 Placed = Callable[[dict[str, Any]], bool]
@@ -46,10 +47,17 @@ class _Layouts(dict[tuple[str, ...], Placed]):
                 continue
             kind, func = self.kinds[key]
             lines += [f"    if type({name}) is not {kind}:", f"        return {self.general}(obj)"]
-            if kind == "dict":
-                lines += [f"    if not {func}({name}):", "        return False"]
+            assert func is not None
+            if kind == "dict" and self.namespace[f"{func}_flat"]:
+                # a level of fields only (a quantity, an amount): known keys and no object or list among the
+                # values is a yes without a call; anything else, its function decides
+                lines += [f"    if not ({func}_leaves.issuperset({name}) and "
+                          f"not any(map(isinstance, {name}.values(), OBJECTS))):",
+                          f"        if not {func}({name}):", "            return False"]
+            elif kind == "dict":
+                lines += [f"    if not {self.call(func, name)}:", "        return False"]
             else:
-                lines += [f"    for x in {name}:", f"        if type(x) is not dict or not {func}(x):",
+                lines += [f"    for x in {name}:", f"        if type(x) is not dict or not {self.call(func, 'x')}:",
                           "            return False"]
         lines.append("    return True")
         made: dict[str, Any] = {}  # the level functions are globals in the namespace; the new one lands here
@@ -59,10 +67,17 @@ class _Layouts(dict[tuple[str, ...], Placed]):
         return found
 
 
+    def call(self, func: str, arg: str) -> str:
+        """``func(arg)``, straight to the function for ``arg``'s layout when the level has them."""
+        if self.namespace.get(f"{func}_layouts") is None:
+            return f"{func}({arg})"
+        return f"{func}_layouts[tuple({arg})]({arg})"
+
+
 class _Gen:
     def __init__(self, leaf: object) -> None:
         self.leaf = leaf
-        self.namespace: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = {"OBJECTS": repeat((dict, list))}  # map() stops with the values
         self.sources: list[str] = []
 
     def node(self, tree: dict[Any, Any], skipped: frozenset[str]) -> str:
@@ -78,6 +93,7 @@ class _Gen:
                  if k is not self.leaf and k.endswith("[]")}
         self.namespace[f"{name}_leaves"] = leaves
         self.namespace[f"{name}_skipped"] = skipped
+        self.namespace[f"{name}_flat"] = not lists and leaves.issuperset(dicts)  # fields only
         lines = [f"def {name}_all(obj):", "    for key, v in obj.items():"]
         if skipped:
             lines += [f"        if key in {name}_skipped:", "            continue"]
