@@ -13,6 +13,7 @@ from asn1crypto import cms
 from pyas2lib import cms as p_cms
 from pyas2lib.exceptions import AS2Exception, DecryptionError, IntegrityError
 
+from gateway.as2 import cms_sign
 from gateway.as2.keys import KeyPair, WindowedCertificate
 from gateway.errors import (
     AuthenticationFailedError,
@@ -107,9 +108,8 @@ def encrypt(data: bytes, algorithm: EncryptionAlgorithm, cert: Any, transport: K
 
 
 def sign(data: bytes, digest: DigestAlgorithm, key: KeyPair, scheme: SignatureScheme) -> bytes:
-    """A detached CMS signature over ``data``."""
-    sign_alg = "rsassa_pss" if scheme is SignatureScheme.PSS else "rsassa_pkcs1v15"
-    return bytes(p_cms.sign_message(data, digest.value, key.as_tuple(), sign_alg))
+    """A detached CMS signature over ``data`` (pyas2lib's structure, its constant parts encoded once: cms_sign)."""
+    return cms_sign.sign(data, digest, key, scheme)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import binascii
 import quopri
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -91,6 +91,11 @@ def entity_from_http(headers: Mapping[str, str], body: bytes) -> Entity:
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """Case-insensitive HTTP header lookup."""
     lowered = name.lower()
+    # Exact spellings first: ASGI delivers lower-case names, the messages we build keep theirs as written.
+    for key in (lowered, name):
+        value = headers.get(key)
+        if value is not None:
+            return value
     for key, value in headers.items():
         if key.lower() == lowered:
             return value
@@ -102,20 +107,52 @@ def split_multipart(entity: Entity) -> list[bytes]:
     boundary = entity.param("boundary")
     if not boundary:
         raise AS2Error(f"{entity.content_type} has no boundary parameter")
-    delimiter = b"--" + boundary.encode("latin-1")
-    # Delimiters must start a line; the first may also start the body.
-    pattern = re.compile(rb"(?:^|\r?\n)" + re.escape(delimiter) + rb"(--)?[ \t]*(?:\r?\n|$)")
+    body, delimiter = entity.body, b"--" + boundary.encode("latin-1")
     parts: list[bytes] = []
     start: int | None = None
-    for match in pattern.finditer(entity.body):
+    for begin, end, closing in _delimiter_lines(body, delimiter):
         if start is not None:
-            parts.append(entity.body[start : match.start()])
-        if match.group(1):
+            parts.append(body[start:begin])
+        if closing:
             return parts
-        start = match.end()
+        start = end
     if start is None:
         raise AS2Error(f"boundary {boundary!r} not found in {entity.content_type} body")
     raise AS2Error(f"closing boundary {boundary!r} missing in {entity.content_type} body")
+
+
+def _delimiter_lines(body: bytes, delimiter: bytes) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, closing) of each delimiter line: the line break before it (none at the very start), the
+    delimiter, ``--`` if closing, blanks, and the line break after it (or the end of the body).
+
+    Found with ``bytes.find`` on the delimiter: a regular expression anchored on the line break before it scanned
+    every byte of the body (about 1 ms for a 15 KB signed message)."""
+    last_end, pos = 0, body.find(delimiter)
+    while pos >= 0:
+        if pos == 0 and last_end == 0:
+            begin = 0
+        elif pos >= 2 and body[pos - 2 : pos] == CRLF and pos - 2 >= last_end:
+            begin = pos - 2
+        elif pos >= 1 and body[pos - 1 : pos] == b"\n" and pos - 1 >= last_end:
+            begin = pos - 1
+        else:
+            begin = -1
+        after = pos + len(delimiter)
+        closing = body[after : after + 2] == b"--"
+        cursor = after + 2 if closing else after
+        while body[cursor : cursor + 1] in (b" ", b"\t"):
+            cursor += 1
+        if body[cursor : cursor + 2] == CRLF:
+            end = cursor + 2
+        elif body[cursor : cursor + 1] == b"\n" or cursor == len(body):
+            end = cursor + (cursor < len(body))
+        else:
+            end = -1
+        if begin >= 0 and end >= 0:
+            yield begin, end, closing
+            last_end, pos = end, body.find(delimiter, end)
+        else:
+            pos = body.find(delimiter, pos + 1)
 
 
 def to_crlf(data: bytes) -> bytes:
