@@ -24,10 +24,13 @@ class _Prefixes(dict[tuple[str, ...], str]):
     its variable, any other key as None.
     """
 
-    def __init__(self, obj: str, known: dict[str, str] | None = None) -> None:
+    def __init__(self, obj: str, known: dict[str, str] | None = None,
+                 assumed: set[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.obj = obj
         self.known = known
+        self.assumed = assumed if assumed is not None else set()
+        self.dicts: set[str] = set()  # names taken for dicts (their keys are in ``assumed``)
 
     def first(self, key: str) -> str:
         """The expression for ``obj.get(key)``."""
@@ -41,7 +44,16 @@ class _Prefixes(dict[tuple[str, ...], str]):
             if len(path) > 1:
                 self.name(path[:-1])
             found = self[path] = f"o{len(self)}"
+            if len(path) == 1 and self.known is not None and path[0] in self.known:
+                self.assumed.add((path[0], "dict"))
+                self.dicts.add(found)
         return found
+
+    def below(self, parent: str, key: str) -> str:
+        """The expression for the value at ``key`` of the object named ``parent`` (None unless a dict)."""
+        if parent in self.dicts:
+            return f"{parent}.get({key!r})"
+        return f"{parent}.get({key!r}) if isinstance({parent}, dict) else None"
 
     def lines(self) -> list[str]:
         out = []
@@ -49,8 +61,7 @@ class _Prefixes(dict[tuple[str, ...], str]):
             if len(path) == 1:
                 out.append(f"{name} = {self.first(path[0])}")  # the object is a dict (see the callers)
             else:
-                parent = self[path[:-1]]
-                out.append(f"{name} = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
+                out.append(f"{name} = {self.below(self[path[:-1]], path[-1])}")
         return out
 
 
@@ -59,8 +70,7 @@ def _get(lines: list[str], path: tuple[str, ...], indent: str, prefixes: _Prefix
     if len(path) == 1:
         lines.append(f"{indent}v = {prefixes.first(path[0])}")
     else:
-        parent = prefixes.name(path[:-1])
-        lines.append(f"{indent}v = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None")
+        lines.append(f"{indent}v = {prefixes.below(prefixes.name(path[:-1]), path[-1])}")
 
 
 def _assign(lines: list[str], index: int, component: int | None, indent: str) -> None:
@@ -75,22 +85,23 @@ def _assign(lines: list[str], index: int, component: int | None, indent: str) ->
 def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespace: dict[str, Any], *,
                   obj: str = "obj", where: str = "where", force: bool | None = None, tag: str = "",
                   append: str = "w.out.append", known: dict[str, str] | None = None,
-                  assumed: set[str] | None = None) -> list[str]:
+                  assumed: set[tuple[str, str]] | None = None) -> list[str]:
     """Code (unindented) that emits one segment node (``elements`` are CElement) from the dict named ``obj``.
 
     ``where`` is an expression for the "path." of ``obj`` in messages; ``force`` True or False when known here,
     None to test a ``force`` variable at run time. Leaves ``filled or force`` true exactly when it appended.
     With ``known`` (the object's layout: key -> variable of its value), a field of the object itself is written
-    without a test when its key is absent or (added to ``assumed``, which the caller must make sure of) holds
-    non-empty text.
+    without a test when its key is absent or holds non-empty text, and an object on the way to a field is read
+    without a test when its key holds a dict: each such (key, "str" or "dict") is added to ``assumed``, which
+    the caller must make sure of before this code runs.
     """
     tracked = force is not True  # when forced, whether anything was filled does not matter
     lines = [f"el = {[seg] + [''] * size!r}"] + (["filled = False"] if tracked else [])
     filled = ["filled = True"] if tracked else []
     head = len(lines)  # the prefix reads go here, once the fields below have named them
-    prefixes = _Prefixes(obj, known)
     if assumed is None:
         assumed = set()
+    prefixes = _Prefixes(obj, known, assumed)
     has_comps = any(e.component is not None for e in elements)
     if has_comps:
         lines.append("comps = {}")
@@ -108,7 +119,7 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             if known is not None and len(e.path) == 1 and (plain or e.path[0] not in known):
                 key = e.path[0]
                 if key in known:  # non-empty text (assumed): no test
-                    assumed.add(key)
+                    assumed.add((key, "str"))
                     lines += [indent + line for line in filled] + [f"{indent}el[{e.index}] = {known[key]}"]
                 elif spec.default is not None:  # absent: the default
                     lines.append(f"{indent}text = {spec.default!r}")
@@ -169,7 +180,7 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
                 message = f"no free {seg} qualifier element left for {qual}"
                 lines.append(f"raise w.fail({message!r}, {where} + {'.'.join(path)!r})")
                 break
-            assumed.add(path[0])
+            assumed.add((path[0], "str"))
             q = pairs.qualifiers[free]
             free += 1
             lines += [f"el[{q}] = {qual!r}", f"el[{q + 1}] = {known[path[0]]}", *filled]

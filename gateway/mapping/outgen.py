@@ -61,6 +61,7 @@ class _Prefixes:
 
     names: dict[tuple[str, ...], str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    dicts: set[str] = field(default_factory=set)  # names known to hold a dict
 
 
 @dataclass
@@ -69,7 +70,7 @@ class _Scope:
 
     obj: str
     known: dict[str, str] | None = None  # key -> variable of its value
-    assumed: set[str] = field(default_factory=set)  # keys the code takes for non-empty text
+    assumed: set[tuple[str, str]] = field(default_factory=set)  # (key, "str" or "dict") the code takes for granted
 
     def first(self, key: str) -> str:
         if self.known is None:
@@ -120,18 +121,27 @@ class _Gen:
         if len(path) == 1:
             return [f"{target} = {scope.first(path[0])}"]
         parent = self.prefix(scope, path[:-1], prefixes)
-        return [f"{target} = {parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None"]
+        return [f"{target} = {self.below(parent, path[-1], prefixes)}"]
+
+    def below(self, parent: str, key: str, prefixes: _Prefixes) -> str:
+        """The value at ``key`` of the object named ``parent`` (None unless a dict)."""
+        if parent in prefixes.dicts:
+            return f"{parent}.get({key!r})"
+        return f"{parent}.get({key!r}) if isinstance({parent}, dict) else None"
 
     def prefix(self, scope: _Scope, path: tuple[str, ...], prefixes: _Prefixes) -> str:
         """The variable holding the value at ``path`` below the object, read once at the top of the block."""
         name = prefixes.names.get(path)
         if name is None:
+            name = self.fresh("p")
             if len(path) == 1:
                 line = scope.first(path[0])
+                if scope.known is not None and path[0] in scope.known:  # taken for a dict, as the layout checks
+                    scope.assumed.add((path[0], "dict"))
+                    prefixes.dicts.add(name)
             else:
-                parent = self.prefix(scope, path[:-1], prefixes)
-                line = f"{parent}.get({path[-1]!r}) if isinstance({parent}, dict) else None"
-            name = prefixes.names[path] = self.fresh("p")
+                line = self.below(self.prefix(scope, path[:-1], prefixes), path[-1], prefixes)
+            prefixes.names[path] = name
             prefixes.lines.append(f"{name} = {line}")  # parents come first
         return name
 
@@ -261,7 +271,8 @@ class _Gen:
         if keys:
             lines.append(f"    {', '.join(known.values())}, = obj.values()")
         if scope.assumed:
-            tests = " and ".join(f"type({known[k]}) is str and {known[k]}" for k in sorted(scope.assumed))
+            tests = " and ".join(f"type({known[k]}) is str and {known[k]}" if kind == "str" else
+                                 f"type({known[k]}) is dict" for k, kind in sorted(scope.assumed))
             lines += [f"    if not ({tests}):", f"        return {general}({params})"]
         lines += _indent(body, "    ")
         if len(self.functions) > start:  # general functions of places inside this one, made just now
