@@ -1,4 +1,4 @@
-"""Inbound pull queue, retry/reprocess actions and webhook deliveries."""
+"""Inbound pull queue, retry/reprocess actions, AS2 message actions and webhook deliveries."""
 
 from __future__ import annotations
 
@@ -97,3 +97,30 @@ def replay_delivery(
 ) -> ActionResult:
     """Send a webhook delivery again with a fresh timestamp and signature (same webhook-id)."""
     return backend.replay_delivery(delivery_id)
+
+
+MessageId = Annotated[str, Path(max_length=100, description="AS2 message id (as in GET /messages).")]
+
+
+@router.post(
+    "/messages/{message_id}/resend",
+    tags=["messages"],
+    response_model=ActionResult,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def resend_message(message_id: MessageId, principal: Retrier, backend: BackendDep) -> ActionResult:
+    """Send an outbound AS2 message that failed (mdn_failed or dead) again, with a fresh attempt budget."""
+    require_scope(principal, backend.get_message(message_id).partner)
+    return backend.resend_message(message_id)
+
+
+@router.post(
+    "/messages/{message_id}/resend-mdn",
+    tags=["messages"],
+    response_model=ActionResult,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def resend_mdn(message_id: MessageId, principal: Retrier, backend: BackendDep) -> ActionResult:
+    """Queue our stored asynchronous MDN for an inbound message to its Receipt-Delivery-Option URL again."""
+    require_scope(principal, backend.get_message(message_id).partner)
+    return backend.resend_mdn(message_id)

@@ -158,6 +158,7 @@ def _validation_issues(exc: RequestValidationError) -> list[ProblemIssue]:
 _ERROR_TABLE: tuple[tuple[type[BaseException], int, ProblemType, str], ...] = (
     (errors.IdempotencyConflictError, 409, ProblemType.IDEMPOTENCY_CONFLICT, "Idempotency-Key reused"),
     (errors.NotFoundError, 404, ProblemType.NOT_FOUND, "Not found"),
+    (errors.StateConflictError, 409, ProblemType.CONFLICT, "Not possible in the current state"),
     (errors.SchemaOutOfDateError, 503, ProblemType.UNAVAILABLE, "Database schema out of date"),
     (errors.MappingError, 422, ProblemType.MAPPING, "Document cannot be mapped"),
     (errors.GrammarError, 422, ProblemType.GRAMMAR, "Document fails grammar validation"),

@@ -27,7 +27,8 @@ from gateway.api.schemas import (
     TranslateResponse,
 )
 from gateway.errors import ConfigError, IdempotencyConflictError
-from gateway.pipeline import deliveries, outbound
+from gateway.pipeline import as2_inbound, as2_outbound, deliveries, outbound
+from gateway.pipeline.as2_context import service_for
 from gateway.pipeline.ports import DeliveryRecord, DocumentRecord
 from gateway.pipeline.runtime import Runtime
 from gateway.pipeline.statuses import DeliveryStatus
@@ -131,6 +132,14 @@ class StoreBackend:
     def replay_delivery(self, delivery_id: str) -> ActionResult:
         record = deliveries.replay(self.runtime, delivery_id, actor="bridge")
         return ActionResult(id=delivery_id, action="replay", status=str(record.status))
+
+    def resend_message(self, message_id: str) -> ActionResult:
+        as2_outbound.request_resend(service_for(self.runtime), message_id, actor="bridge")
+        return ActionResult(id=message_id, action="resend", status="queued")
+
+    def resend_mdn(self, message_id: str) -> ActionResult:
+        as2_inbound.resend_mdn(service_for(self.runtime), message_id, actor="bridge")
+        return ActionResult(id=message_id, action="resend-mdn", status="queued")
 
     def acknowledge(self, document_id: str, partner: str | None) -> ActionResult:
         self.queries.ack_pull(document_id, partner)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -94,10 +94,14 @@ class Invoice(Document):
 
     @model_validator(mode="after")
     def _total_agrees(self) -> Invoice:
-        computed = self.computed_total()
+        try:
+            computed = self.computed_total()
+            stated = self.invoice_total.amount.quantize(CENT) if self.invoice_total is not None else None
+        except InvalidOperation:  # quantize needs more digits than the decimal context holds
+            raise ValueError(f"invoice {self.invoice_number}: amounts too large to total to the cent") from None
         if self.invoice_total is None:
             self.invoice_total = Money(amount=computed, currency_code=self.currency_code)
-        elif self.invoice_total.amount.quantize(CENT) != computed:
+        elif stated != computed:
             raise ValueError(
                 f"invoice {self.invoice_number}: invoiceTotal (TDS01) {self.invoice_total.amount} disagrees with "
                 f"its lines, charges, allowances and taxes, which add up to {computed}"

@@ -186,6 +186,14 @@ class FakeBackend:
         self.get_delivery(delivery_id)
         return ActionResult(id=delivery_id, action="replay", status="queued")
 
+    def resend_message(self, message_id: str) -> ActionResult:
+        self.get_message(message_id)
+        return ActionResult(id=message_id, action="resend", status="queued")
+
+    def resend_mdn(self, message_id: str) -> ActionResult:
+        self.get_message(message_id)
+        return ActionResult(id=message_id, action="resend-mdn", status="queued")
+
     def translate(self, request: TranslateRequest) -> TranslateResponse:
         if request.partner not in self.partner_ids:
             raise errors.NotFoundError(f"no partner profile {request.partner!r}")

@@ -37,6 +37,16 @@ def test_invoice_total_computed_or_checked() -> None:
         Invoice.model_validate({**base, "invoiceTotal": {"amount": "8.86"}})
 
 
+def test_invoice_amounts_beyond_the_cent_are_a_validation_error_not_a_crash() -> None:
+    huge = {"invoiceNumber": "I2", "invoiceDate": "2026-01-01",
+            "items": [{"invoicedQuantity": {"amount": 6.55e204}, "netCost": {"amount": -2.61e112}}]}
+    with pytest.raises(ValidationError, match="amounts too large to total to the cent"):
+        Invoice.model_validate(huge)
+    with pytest.raises(ValidationError, match="amounts too large"):
+        Invoice.model_validate({**huge, "items": [{"invoicedQuantity": {"amount": "1"}, "netCost": {"amount": "1"}}],
+                                "invoiceTotal": {"amount": "1e40"}})
+
+
 def test_models_registry_and_camel_case() -> None:
     assert set(MODELS) == {"850", "855", "856", "810", "180"}
     props = json_schema("856")["properties"]
