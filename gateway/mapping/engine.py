@@ -15,7 +15,7 @@ from gateway.errors import MappingError
 from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
 from gateway.mapping.inbound import MappingWarning, Reader
 from gateway.mapping.outbound import Writer
-from gateway.mapping.outgen import walk_for
+from gateway.mapping.outgen import component_for, walk_for
 from gateway.mapping.overrides import load_merged
 from gateway.mapping.placegen import Placed, build_placed
 from gateway.mapping.readgen import BlockReader, Interpreted, build_reader
@@ -195,9 +195,12 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
             if pattern not in mapping.placeable:
                 raise MappingError(f"{what}: field {concrete} has no place in map {mapping.files[-1]} "
                                    f"(add it to the map or leave it out)")
-    if delimiters is None:
-        delimiters = partner.delimiters(mapping.version[:5]) if isinstance(partner, PartnerProfile) else Delimiters()
-    writer = Writer(mapping.root, what, delimiters.component, data)
+    if delimiters is not None:
+        component = delimiters.component
+    else:
+        component = component_for(partner, mapping.version[:5]) if isinstance(partner, PartnerProfile) else \
+            Delimiters().component
+    writer = Writer(mapping.root, what, component, data)
     walk_for(mapping.root)(data, writer)  # the generated form of writer.run()
     return writer.out
 

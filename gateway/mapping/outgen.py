@@ -21,6 +21,7 @@ from typing import Any
 from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock, CLoop, CSeg
 from gateway.mapping.emitgen import segment_lines
 from gateway.mapping.outbound import Writer
+from gateway.partners.profile import PartnerProfile
 from gateway.x12.model import Segment
 
 Walk = Callable[[dict[str, Any], Writer], None]
@@ -313,3 +314,19 @@ def walk_for(root: CBlock) -> Walk:
         del _WALKS[next(iter(_WALKS))]
     _WALKS[id(root)] = (root, walk)
     return walk
+
+
+_COMPONENTS: dict[tuple[int, str], tuple[PartnerProfile, str]] = {}
+
+
+def component_for(partner: PartnerProfile, isa12: str) -> str:
+    """The partner's component separator for an ISA12 (the profile builds Delimiters on each ask; profiles are
+    frozen, so the answer is kept per profile object)."""
+    found = _COMPONENTS.get((id(partner), isa12))
+    if found is not None and found[0] is partner:
+        return found[1]
+    component = partner.delimiters(isa12).component
+    if len(_COMPONENTS) >= 256:  # profiles reloaded again and again: start over
+        _COMPONENTS.clear()
+    _COMPONENTS[(id(partner), isa12)] = (partner, component)
+    return component
