@@ -3,7 +3,9 @@
 ``json_form(model, data)`` returns exactly ``model.model_validate(data)`` dumped in JSON mode (camelCase, no nulls,
 empty lists dropped except the top-level ``unmapped``). A generated checker per model accepts only values whose
 result it knows for certain (text, plain decimals, ISO dates, whole numbers); anything else, and every error,
-goes through pydantic, which stays the authority on what is valid and how an error reads.
+goes through pydantic, which stays the authority on what is valid and how an error reads. An object of the input
+that is already in its JSON form (fields in the model's order, nothing to convert) is returned as it is, not
+copied: callers treat both the input and the answer as read-only.
 """
 
 from __future__ import annotations
@@ -332,19 +334,27 @@ class _Shapes(dict[tuple[str, ...], Checker]):
         texts = [f"type(v{n}) is str" for n, key in enumerate(keys) if self.fields[key].plain_text]
         if texts:  # any None or non-text among them: the general checker tells which
             lines += [f"    if not ({' and '.join(texts)}):", f"        return {self.general}(d)"]
+        # Already the JSON form (the model's order, nothing to add): the input itself is the answer when no value
+        # changes (maps write most objects in model order), which saves building the same dict again.
+        output = [k for k in self.order if k in keys or self.fields[k].default is not None]
+        as_is = output == list(keys)
+        if as_is:
+            lines.append("    same = True")
         for n, key in enumerate(keys):
             f = self.fields[key]
             if f.plain_text:
                 continue
             if f.sub is not None and f"{f.sub}_shapes" in self.namespace:  # nested model: its layout directly
                 lines += [f"    if type(v{n}) is not dict:", f"        return {self.general}(d)",
-                          f"    v{n} = {f.sub}_shapes[tuple(v{n})](v{n})", f"    if v{n} is FAIL:",
-                          "        return FAIL"]
-                continue
-            lines += [f"    v = v{n}", "    if v is None:", f"        return {self.general}(d)", *_indent(f.check, 1)]
-            if f.is_list and not f.keep_empty:
-                lines += ["    if not v:", f"        return {self.general}(d)"]
-            lines.append(f"    v{n} = v")
+                          f"    v = {f.sub}_shapes[tuple(v{n})](v{n})", "    if v is FAIL:", "        return FAIL"]
+            else:
+                lines += [f"    v = v{n}", "    if v is None:", f"        return {self.general}(d)",
+                          *_indent(f.check, 1)]
+                if f.is_list and not f.keep_empty:
+                    lines += ["    if not v:", f"        return {self.general}(d)"]
+            lines += [f"    if v is not v{n}:", f"        v{n} = v"] + (["        same = False"] if as_is else [])
+        if as_is:
+            lines += ["    if same:", "        return d"]
         lines.append("    out = {")
         position = {k: n for n, k in enumerate(keys)}
         for key in self.order:  # the model's field order, as pydantic dumps it

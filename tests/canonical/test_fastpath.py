@@ -93,3 +93,20 @@ def test_unknown_and_python_named_keys_go_to_pydantic() -> None:
     by_name = {("purchase_order_number" if k == "purchaseOrderNumber" else k): v for k, v in doc.items()}
     assert checker(model)(by_name) is FAIL
     assert json_form(model, by_name) == dump(model.model_validate(doc))
+
+
+def test_an_object_already_in_json_form_comes_back_as_is_and_a_changed_one_is_rebuilt() -> None:
+    doc = next(d for d in _documents() if d["documentType"] == "850")
+    model = MODELS["850"]
+    check = checker(model)
+    first = check(copy.deepcopy(doc))
+    item = first["orderDetails"]["items"][0]
+    again = check(first)
+    assert again == first and again["orderDetails"]["items"][0] is item  # in model order, nothing changed
+    moved = copy.deepcopy(first)
+    moved["orderDetails"]["items"][0] = dict(reversed(list(item.items())))  # same fields, other order
+    assert list(check(moved)["orderDetails"]["items"][0]) == list(item)
+    whole = copy.deepcopy(first)
+    whole["orderDetails"]["items"][0]["orderedQuantity"]["amount"] = 24  # a number becomes its text
+    rebuilt = check(whole)["orderDetails"]["items"][0]
+    assert rebuilt is not whole["orderDetails"]["items"][0] and rebuilt["orderedQuantity"]["amount"] == "24"
