@@ -17,6 +17,7 @@ from gateway.x12.scanner import RawBody
 from gateway.x12.validate_elements import compile_segment, element_pattern
 
 _MAX_REPEAT = 65535  # larger counted repeats are treated as unbounded by the fast path (the walker counts them)
+_GUARDED_RUN = 3  # optional siblings in a row that get one lookahead of their segment IDs in front
 
 
 def _quantifier(required: bool, limit: int | None) -> str:
@@ -38,7 +39,7 @@ class BodyPattern:
         stop = token[0]
         self._segments: dict[int, str] = {}
         self._stop = stop
-        body = "".join(self._node(child) for child in root.children[1:-1])
+        body = self._sequence(root.children[1:-1])
         self.fullmatch: Callable[[str], object] = re.compile(body, re.DOTALL).fullmatch
         e, t = re.escape(element_sep), re.escape(token)
         value = f"([^{e}{re.escape(stop)}]*)"
@@ -63,8 +64,40 @@ class BodyPattern:
             return f"(?:{self._segment(node)}){_quantifier(node.required, node.max_use)}"
         first = node.children[0]
         assert isinstance(first, SegmentDef)
-        inner = self._segment(first) + "".join(self._node(c) for c in node.children[1:])
+        inner = self._segment(first) + self._sequence(node.children[1:])
         return f"(?>{inner}){_quantifier(node.required, node.repeat)}"
+
+    def _sequence(self, nodes: tuple[SegmentDef | LoopDef, ...]) -> str:
+        """Siblings in order; a run of optional ones is skipped in one step when the next segment starts none.
+
+        Each optional sibling costs the regex engine a repeat set-up even when the text cannot start it; a line
+        item loop has dozens of them. The lookahead is one alternation of segment IDs, which the engine rejects
+        by first character, so a run that cannot match is passed at once; when it can, the run matches as before.
+        """
+        out: list[str] = []
+        run: list[SegmentDef | LoopDef] = []
+
+        def flush() -> None:
+            if len(run) >= _GUARDED_RUN:
+                ids = sorted({_segment_id(n) for n in run}, key=lambda i: (-len(i), i))
+                guard = "|".join(re.escape(i) for i in ids)
+                out.append(f"(?:(?={guard}){''.join(self._node(n) for n in run)})?+")
+            else:
+                out.extend(self._node(n) for n in run)
+            run.clear()
+
+        for node in nodes:
+            if node.required:
+                flush()
+                out.append(self._node(node))
+            else:
+                run.append(node)
+        flush()
+        return "".join(out)
+
+
+def _segment_id(node: SegmentDef | LoopDef) -> str:
+    return node.segment_id if isinstance(node, SegmentDef) else node.first_segment.segment_id
 
 
 def hl_parents(root: LoopDef) -> dict[str, frozenset[str]]:

@@ -4,6 +4,7 @@ and its agreement with pyx12 (gateway.x12.reference) run over the same grammar f
 from __future__ import annotations
 
 import copy
+import random
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,38 @@ def test_valid_documents_take_the_whole_set_fast_path(code: str, version: str) -
     validator = validator_for(None)
     compiled = validator.compiled(code, version, ic.delimiters)
     assert compiled is not None and Validator._fast_valid(compiled, tset, "*", "~")
+
+
+@pytest.mark.parametrize(("code", "version"), SETS)
+def test_the_fast_path_never_passes_a_set_the_walker_faults(code: str, version: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeded mutations (segments dropped, repeated, moved, unknown ones inserted): whenever the whole-set regex
+    says valid, the segment walker finds nothing either; and every valid original takes the fast path."""
+    rng = random.Random(f"{code}{version}")
+    validator = validator_for(None)
+    fast_valid = Validator._fast_valid
+    passed = 0
+    for _ in range(40):
+        body = body_of(code)
+        for _ in range(rng.randint(1, 2)):
+            k = rng.randrange(len(body))
+            action = rng.choice(("drop", "repeat", "move", "unknown"))
+            if action == "drop" and len(body) > 1:
+                del body[k]
+            elif action == "repeat":
+                body.insert(k, list(body[k]))
+            elif action == "move":
+                body.insert(rng.randrange(len(body) + 1), body.pop(k))
+            else:
+                body.insert(k, ["ZZZ", "1"])
+        ic = read(doc(code, version, body))[0]
+        tset = ic.groups[0].transaction_sets[0]
+        compiled = validator.compiled(code, version, ic.delimiters)
+        assert compiled is not None
+        if fast_valid(compiled, tset, "*", "~"):
+            passed += 1
+            with monkeypatch.context() as patch:  # the walker alone, segment by segment
+                patch.setattr(Validator, "_fast_valid", staticmethod(lambda *args: False))
+                assert validator.validate(read(doc(code, version, body))[0].groups[0].transaction_sets[0],
+                                          ic.delimiters, version) == [], body
+    assert passed  # some mutations stay valid (a repeated optional segment, a move within a loop)
