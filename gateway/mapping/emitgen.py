@@ -96,7 +96,15 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
     the caller must make sure of before this code runs.
     """
     tracked = force is not True  # when forced, whether anything was filled does not matter
-    lines = [f"el = {[seg] + [''] * size!r}"] + (["filled = False"] if tracked else [])
+    lines = ["el = LIST"] + (["filled = False"] if tracked else [])  # LIST: once the last element is known
+    state: dict[int, str] = {}  # element index -> "filled" (always non-empty text) or "dynamic" (may be empty)
+
+    def mark(index: int, filled_here: bool) -> None:
+        if filled_here:
+            state[index] = "filled"
+        else:
+            state[index] = "dynamic"
+
     filled = ["filled = True"] if tracked else []
     head = len(lines)  # the prefix reads go here, once the fields below have named them
     if assumed is None:
@@ -114,19 +122,22 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             indent += "    "
         if e.path is not None:
             field = ".".join(e.path)
-            _get(lines, e.path, indent, prefixes)
             plain = e.reverse is None and e.to_x12 is str and e.component is None
-            if known is not None and len(e.path) == 1 and (plain or e.path[0] not in known):
-                key = e.path[0]
+            key = e.path[0]
+            if known is not None and (key not in known or (len(e.path) == 1 and plain)):
                 if key in known:  # non-empty text (assumed): no test
                     assumed.add((key, "str"))
                     lines += [indent + line for line in filled] + [f"{indent}el[{e.index}] = {known[key]}"]
+                    mark(e.index, not indent)
                 elif spec.default is not None:  # absent: the default
                     lines.append(f"{indent}text = {spec.default!r}")
                     _assign(lines, e.index, e.component, indent)
+                    mark(e.index, not indent and spec.default != "" and e.component is None)
                 elif indent:
                     lines.append(f"{indent}pass")
                 continue
+            _get(lines, e.path, indent, prefixes)
+            mark(e.index, False)
             if plain:  # text as is: the common case first
                 lines += [f"{indent}if type(v) is str and v:", *(f"{indent}    {line}" for line in filled),
                           f"{indent}    el[{e.index}] = v", f"{indent}elif v is None or v == '':"]
@@ -165,11 +176,13 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
         elif spec.const is not None:
             lines.append(f"{indent}text = {spec.const!r}")
             _assign(lines, e.index, e.component, indent)
+            mark(e.index, not indent and spec.const != "" and e.component is None)
         else:
             compute = f"compute{tag}_{k}"
             namespace[compute] = spec.compute
             lines += [f"{indent}text = w.compute({compute})", *(indent + line for line in filled)]
             _assign(lines, e.index, e.component, indent)
+            mark(e.index, not indent and e.component is None)  # a count or a sum: never empty
     if pairs is not None and known is not None and all(len(p) == 1 for p in pairs.table.values()):
         # which qualifiers are filled is known from the layout: each goes straight to its slot
         free = 0
@@ -184,9 +197,14 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             q = pairs.qualifiers[free]
             free += 1
             lines += [f"el[{q}] = {qual!r}", f"el[{q + 1}] = {known[path[0]]}", *filled]
+            mark(q, True)
+            mark(q + 1, True)
     elif pairs is not None:
         slots = f"SLOTS{tag}"
         namespace[slots] = tuple(pairs.qualifiers)
+        for q in pairs.qualifiers:
+            mark(q, False)
+            mark(q + 1, False)
         lines.append("free = 0")
         for qual, path in pairs.table.items():
             _get(lines, path, "", prefixes)
@@ -199,8 +217,13 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
     if has_comps:
         body += ["for index, parts in comps.items():", "    while parts and parts[-1] == '':",
                  "        parts.pop()", "    el[index] = w.component.join(parts)"]
-    body += ["if el[-1] == '':", "    n = len(el) - 1", "    while n > 1 and el[n - 1] == '':", "        n -= 1",
-             "    del el[n:]", f"{append}(Segment(el))"]
+    # the list goes up to the last element anything writes; trailing empty elements go (never the segment ID),
+    # which takes no test when the last one is always non-empty text
+    last = max(state, default=0)
+    lines[0] = f"el = {[seg] + [''] * last!r}"
+    if last and state[last] != "filled":
+        body += ["while el[-1] == '':", "    del el[-1]"]
+    body.append(f"{append}(Segment(el))")
     if force is True:
         lines += body
     else:
