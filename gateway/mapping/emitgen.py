@@ -224,7 +224,10 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
     if last and state[last] != "filled":
         body += ["while el[-1] == '':", "    del el[-1]"]
     body.append(f"{append}(Segment(el))")
-    if force is True:
+    sure = "filled = True" in lines  # set at the top level: always filled
+    if force is False and not any(line.strip() == "filled = True" for line in lines):
+        return []  # nothing can fill it (every field absent in this layout): no code at all
+    if force is True or (force is False and sure):
         lines += body
     else:
         lines.append("if filled or force:" if force is None else "if filled:")
