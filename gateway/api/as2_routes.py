@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,34 +18,6 @@ from gateway.store.enums import Outcome
 
 router = APIRouter(tags=["AS2"])
 _LOCK = threading.Lock()
-
-
-@dataclass
-class WorkerShare:
-    """Hands keep-alive connections back when this server process is busy, so the other workers get their share.
-
-    ``acorn serve --workers N`` starts N processes on one listening socket; a connection stays with the process
-    that accepted it, and a burst of connections opened together is often all accepted by one process (it drains
-    the listen queue), which then queues every message behind its own GIL while the others idle. So when this
-    process already has ``busy`` AS2 requests in flight, every ``every``-th response says ``Connection: close``:
-    the sender reconnects and the new connection goes to whichever worker accepts it first. Off (``enabled``
-    False) in a single-process server, where a reconnect would only land here again.
-    """
-
-    enabled: bool
-    busy: int = 2
-    every: int = 8
-    in_flight: int = 0
-    answered: int = 0
-
-    def close_after(self) -> bool:
-        """Whether the response now being sent should close its connection (call once per response)."""
-        self.answered += 1
-        return self.enabled and self.in_flight >= self.busy and self.answered % self.every == 0
-
-
-# Touched only on the event loop thread (before and after the threadpool hop), so it needs no lock.
-_SHARE = WorkerShare(enabled=multiprocessing.parent_process() is not None)  # uvicorn --workers N children
 
 
 def as2_service(app: FastAPI) -> As2Service:
@@ -83,15 +53,8 @@ async def receive_as2(request: Request) -> Response:
         body += chunk
         if len(body) > limit:
             return _too_large(headers, limit)
-    _SHARE.in_flight += 1
-    try:
-        reply = await run_in_threadpool(_handle, request.app, headers, bytes(body))
-    finally:
-        _SHARE.in_flight -= 1
-    response_headers = dict(reply.headers)
-    if _SHARE.close_after():
-        response_headers["Connection"] = "close"
-    return Response(content=reply.body, status_code=reply.status_code, headers=response_headers)
+    reply = await run_in_threadpool(_handle, request.app, headers, bytes(body))
+    return Response(content=reply.body, status_code=reply.status_code, headers=dict(reply.headers))
 
 
 def _handle(app: FastAPI, headers: Mapping[str, str], body: bytes) -> HttpReply:
