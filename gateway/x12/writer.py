@@ -96,6 +96,7 @@ class _Out:
             self.forbidden.update(self.d.suffix)
         # checked once per segment text: any of these means some element holds a delimiter
         self.terminators = tuple(self.forbidden - {delimiters.element})
+        self.plain_end = delimiters.element not in self.end  # the one-pass body test counts separators
 
     def check(self, elements: Sequence[str], where: str, *, allow_component: bool = True) -> None:
         for index, value in enumerate(elements):
@@ -125,20 +126,34 @@ class _Out:
     def texts(self, segments: Sequence[Segment]) -> str | None:
         """The text of many segments at once, or None when something is wrong with one of them.
 
-        The tests of ``text`` over the whole body, each a pass in C: every segment has an ID, the element
-        separators in the joined text are exactly those the joins put there (each join puts at least its own, so
-        equal totals mean equal per segment), and no terminator character appears anywhere.
+        The tests of ``text`` over the whole body, each a pass in C. The element separators in the joined text
+        must be exactly those the joins put there (each join puts at least its own, so equal totals mean equal
+        per segment) and no terminator character may appear but those between segments; then an empty segment
+        or ID shows as a terminator next to a terminator or a separator. A segment ending in empty elements (the
+        mapper never writes one) takes the longer way, which strips them.
         """
         if not segments:
             return ""
         elements = list(map(_ELEMENTS, segments))
+        sep, end = self.d.element, self.end
+        texts = list(map(sep.join, elements))
+        body = end.join(texts)
+        n = len(texts)
+        clean = (self.plain_end and body.count(sep) == sum(map(len, elements)) - n
+                 and all(body.count(ch) == (n - 1) * end.count(ch) for ch in self.terminators))
+        if clean and body and not (body.startswith((sep, end)) or body.endswith((sep, end)) or (end + end) in body
+                                   or (end + sep) in body or (sep + end) in body):
+            return body + end
+        return self._texts_stripped(elements, texts)
+
+    def _texts_stripped(self, elements: list[list[str]], texts: list[str]) -> str | None:
+        """``texts`` for a body with trailing empty elements (or a refused segment: then None)."""
         try:
             if not all(map(_FIRST, elements)):
                 return None
         except IndexError:  # a segment without elements
             return None
         sep = self.d.element
-        texts = list(map(sep.join, elements))
         joined = "".join(texts)
         if joined.count(sep) != sum(map(len, elements)) - len(elements):
             return None
