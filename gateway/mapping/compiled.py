@@ -60,8 +60,8 @@ class CBlock:
     required: tuple[int, ...] = ()
     # output: per node (kind, condition path, path or list path, the (trigger) emitter, inner block, where, required)
     plan: list[Step] = field(default_factory=list)
-    # segment ID -> (frames to close, route) over this block and the blocks around it, innermost first: what the
-    # reader's search from the top frame outwards finds, looked up once (see ``_link``)
+    # segment ID -> (blocks to leave, route) over this block and the blocks around it, innermost first: what
+    # Reader.search finds from a frame of this block outwards, for the generated reader (readgen; see ``_link``)
     resolve: dict[str, tuple[tuple[int, Route], ...]] = field(default_factory=dict)
 
 

@@ -87,25 +87,10 @@ class Reader:
         stack = [_frame(self.root, self.doc)]
         counts = self.counts
         pos = 1  # ST is position 1
-        plain = True  # no discarded loop instance on the stack: the top block's resolve table answers alone
         for el in segments:
             pos += 1
             sid = el[0]
-            route: Route | None = None
-            if plain:
-                depth = len(stack) - 1
-                cands = stack[depth][4].resolve.get(sid)
-                if cands is not None:
-                    for up, cand in cands:
-                        match = cand[1]
-                        if match is None or match(el):
-                            route = cand
-                            depth -= up
-                            break
-                if route is None:
-                    depth = -1
-            else:
-                depth, route = self.search(stack, sid, el)
+            depth, route = self.search(stack, sid, el)
             if route is None:
                 if depth >= 0:  # inside a discarded loop instance
                     self.keep(pos, el, "inside a repeated loop the map reads once")
@@ -117,8 +102,6 @@ class Reader:
                     if popped[4].required:
                         self.check_required(popped, pos, sid)
                 del stack[depth + 1:]
-                if not plain:
-                    plain = not any(f[3] for f in stack)
             frame = stack[depth]
             kind, _, hit, path, fill = route
             if kind == SEG_LIST:
@@ -136,9 +119,7 @@ class Reader:
                     counts.append((hit, pos, el))  # type: ignore[arg-type]
             elif kind == HL_LEVEL:
                 frame[2].add(hit.idx)
-                level = self.hl_level(hit, el, pos)  # type: ignore[arg-type]
-                stack.append(level)
-                plain = plain and not level[3]
+                stack.append(self.hl_level(hit, el, pos))  # type: ignore[arg-type]
             else:
                 seen = frame[2]
                 if kind == LOOP_LIST:
@@ -146,7 +127,6 @@ class Reader:
                 elif hit.idx in seen:
                     self.keep(pos, el, f"loop {hit.node.key} appears again; the map reads it once here")
                     stack.append(_frame(hit.block, {}, discard=True))  # type: ignore[union-attr]
-                    plain = False
                     continue
                 else:
                     obj = _target(frame[1], path)
@@ -165,8 +145,7 @@ class Reader:
     def search(stack: list[Frame], sid: str, el: list[str]) -> tuple[int, Route | None]:
         """(depth, route) of the frame that takes a segment, searched outwards; (-1, None) when no frame does.
 
-        Used while a discarded loop instance is on the stack: it keeps every segment its block does not know
-        (its depth with no route).
+        A discarded loop instance keeps every segment its block does not know (its depth with no route).
         """
         depth = len(stack) - 1
         while depth >= 0:

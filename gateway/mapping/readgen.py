@@ -35,13 +35,12 @@ class _Gen:
         self.namespace[name] = value
         return name
 
-    def block(self, block: CBlock, outer: tuple[CBlock, ...]) -> str:
+    def block(self, block: CBlock) -> str:
         """The function ``b(r, segs, i, n, obj) -> i`` reading one instance of ``block`` from ``segs[i]``."""
         found = self.names.get(id(block))
         if found is not None:
             return found
         name = self.names[id(block)] = f"b{len(self.names)}"
-        chain = (block, *outer)
         lines = [f"def {name}(r, segs, i, n, obj):"]
         tracked = sorted({c.idx for c in block.nodes if _kind(c) != SEG_LIST})
         lines += [f"    s{idx} = False" for idx in tracked]
@@ -57,8 +56,8 @@ class _Gen:
             for c in nodes:
                 test = f"sid == {sid!r}" + "".join(f" and {term}" for term in _match_terms(c))
                 branches.append(f"        {'elif' if branches else 'if'} {test}:")
-                branches += self.take(c, chain)
-        up = self.outer_test(outer)
+                branches += self.take(c)
+        up = self.outer_test(block)
         tail = "        else:" if branches else "        if True:"
         branches.append(tail)
         if up is not None:
@@ -71,14 +70,15 @@ class _Gen:
         self.sources.append("\n".join(lines))
         return name
 
-    def outer_test(self, outer: tuple[CBlock, ...]) -> str | None:
-        """The test "some enclosing block takes this segment", in the order the interpreting reader searches."""
-        if not outer:
-            return None
+    def outer_test(self, block: CBlock) -> str | None:
+        """The test "some enclosing block takes this segment": the block's resolve table past its own routes."""
         table: dict[str, list[Any]] = {}
-        for b in outer:
-            for sid, routes in b.dispatch.items():
-                table.setdefault(sid, []).extend(r[1] for r in routes)
+        for sid, cands in block.resolve.items():
+            matchers = [route[1] for up, route in cands if up > 0]
+            if matchers:
+                table[sid] = matchers
+        if not table:
+            return None
         plain = frozenset(sid for sid, matchers in table.items() if any(m is None for m in matchers))
         qualified = {sid: tuple(m for m in ms if m is not None) for sid, ms in table.items() if sid not in plain}
         test = f"sid in {self.const('up', plain)}"
@@ -97,13 +97,13 @@ class _Gen:
         lines.append(f"        r.check_required([None, None, seen, False, {self.const('blk', block)}], {pos}, {sid})")
         return lines
 
-    def take(self, c: CSeg | CLoop | CHL, chain: tuple[CBlock, ...]) -> list[str]:
-        """The body of the branch that takes a segment for node ``c`` of the first block of ``chain``."""
+    def take(self, c: CSeg | CLoop | CHL) -> list[str]:
+        """The body of the branch that takes a segment for node ``c`` of a block."""
         kind = _kind(c)
         ind = "            "
         if kind == HL_LEVEL:
             assert isinstance(c, CHL)
-            levels = {code: self.block(lv.block, chain) for code, lv in c.levels.items()}
+            levels = {code: self.block(lv.block) for code, lv in c.levels.items()}
             table = self.const("lv", levels)  # function names until they exist (see build_reader)
             hl = self.const("hl", c)
             self.late.append((table, levels))
@@ -132,7 +132,7 @@ class _Gen:
         if seg.computed:
             out.append(f"{ind}r.counts.append(({self.const('cs', seg)}, i + 2, el))")
         if isinstance(c, CLoop):
-            inner = self.block(c.block, chain)
+            inner = self.block(c.block)
             out += [f"{ind}i = {inner}(r, segs, i + 1, n, o)", f"{ind}continue"]
         return out
 
@@ -182,7 +182,7 @@ def _append(path: tuple[str, ...], ind: str, cache: str) -> list[str]:
 def build_reader(root: CBlock) -> BlockReader:
     """``read(reader, segments)`` for a compiled map (see the module docstring)."""
     gen = _Gen()
-    top = gen.block(root, ())
+    top = gen.block(root)
     source = "\n\n".join(gen.sources) + f"""
 
 
