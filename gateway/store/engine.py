@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,6 +23,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # may say ``?synchronous=NORMAL`` (WAL: a crash of the machine can lose the last commits; see BENCHMARKS.md, issue 4).
 SQLITE_SYNCHRONOUS = "FULL"
 _HOLDS_WRITER = "acorn_sqlite_writer"
+WRITER_LOCK_SUFFIX = ".writer-lock"
+
+_fcntl: ModuleType | None
+try:
+    import fcntl as _fcntl
+except ImportError:  # not POSIX (Windows): processes sharing a database file meet at SQLite's lock, as before
+    _fcntl = None
 
 
 def normalise_url(database_url: str) -> str:
@@ -44,7 +53,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             raise ConfigError(f"sqlite synchronous={synchronous!r} in the database URL: use FULL, EXTRA or NORMAL")
         url = url.difference_update_query(["synchronous"])
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _configure_sqlite(engine, synchronous)
+        _configure_sqlite(engine, synchronous, _lock_file(url.database, bool(url.query.get("uri"))))
         return engine
     if url.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
@@ -52,11 +61,80 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     raise ConfigError(f"unsupported database {url.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
 
 
-def _configure_sqlite(engine: Engine, synchronous: str) -> None:
-    # One writer per process at a time, in Python: threads of one process then queue on a lock that wakes the next
-    # one as soon as the previous commits, instead of polling SQLite's busy handler (sleeps of up to 100 ms each,
-    # which gave the inbound AS2 benchmark its p99). Other processes still meet at SQLite's lock (busy_timeout).
-    writer = threading.Lock()
+def _lock_file(database: str | None, uri: bool) -> str | None:
+    """``<database>.writer-lock`` beside a database file; None for in-memory and temporary databases."""
+    if not database or database == ":memory:" or uri or _fcntl is None:
+        # In-memory and temporary databases belong to one process; URI filenames (``file:...?mode=memory``,
+        # shared caches) are not parsed here and keep the in-process lock only.
+        return None
+    return os.path.realpath(database) + WRITER_LOCK_SUFFIX
+
+
+class WriterLock:
+    """SQLite's write lock taken ahead of SQLite: threads of a process queue on a ``threading.Lock``, processes
+    on an advisory lock (``flock``) on a file beside the database, so a writer waits in the kernel and wakes as
+    soon as the previous one commits, where SQLite's busy handler sleeps up to 100 ms between tries.
+
+    One per process and database file (``writer_lock``): every engine of the process on that file shares it, and
+    a forked child gets its own (``flock`` locks belong to the open file, which a child would share).
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.pid = os.getpid()
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        """False when another thread of this process kept it for ``timeout`` seconds (it may be the caller,
+        through another connection); the process lock has no timeout: its holder is inside a transaction."""
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self.path is None or _fcntl is None:
+            return True
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            _fcntl.flock(self._fd, _fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        # The file first: released the other way round, the next thread of this process would "take" the flock
+        # this process still holds (same open file), and then lose it to this unlock.
+        try:
+            if self._fd is not None and _fcntl is not None:
+                _fcntl.flock(self._fd, _fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+_writer_locks: dict[str | None, WriterLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def writer_lock(path: str | None) -> WriterLock:
+    """This process's lock for the database whose lock file is ``path`` (None: one lock per engine)."""
+    if path is None:
+        return WriterLock(None)
+    with _writer_locks_guard:
+        lock = _writer_locks.get(path)
+        if lock is None or lock.pid != os.getpid():
+            lock = _writer_locks[path] = WriterLock(path)
+        return lock
+
+
+def _configure_sqlite(engine: Engine, synchronous: str, lock_path: str | None) -> None:
+    # One writer at a time, before SQLite's own lock: threads and processes then queue on locks that wake the next
+    # writer as soon as the previous one commits, instead of polling SQLite's busy handler (sleeps of up to 100 ms
+    # each, which gave the inbound AS2 benchmark its p99 with two server processes). See WriterLock.
+    local = writer_lock(None) if lock_path is None else None
+
+    def current() -> WriterLock:
+        # Looked up per transaction: after a fork, the child must not use the lock objects of its parent.
+        return local if local is not None else writer_lock(lock_path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -73,29 +151,40 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     def _on_begin(connection: Any) -> None:
         # Every transaction takes the write lock up front: a deferred transaction that reads and then writes
         # can fail with SQLITE_BUSY at once under WAL, while IMMEDIATE waits (busy_timeout) and then runs alone.
-        # This is what makes control numbers and job claims safe on SQLite (one process, several threads).
+        # This is what makes control numbers and job claims safe on SQLite (threads and processes).
         # A thread that already holds the lock through another connection must not wait on itself forever:
         # after the busy timeout it goes on to SQLite's own wait, which fails the way it always did.
-        if not connection.info.get(_HOLDS_WRITER) and writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            connection.info[_HOLDS_WRITER] = True
+        if not connection.info.get(_HOLDS_WRITER):
+            lock = current()
+            if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+                connection.info[_HOLDS_WRITER] = lock
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(connection)
             raise
 
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        # The "commit" event fires before SQLAlchemy's COMMIT: commit here and let go after it, so the next writer
+        # never meets this commit's fsync in SQLite's busy handler. SQLAlchemy's own commit then finds no open
+        # transaction (the sqlite3 module skips it). A failed COMMIT keeps the lock until the rollback.
+        if connection.info.get(_HOLDS_WRITER):
+            connection.exec_driver_sql("COMMIT")
+            _release(connection)
+
     def _release(connection: Any) -> None:
-        # Fired just before the COMMIT or ROLLBACK itself: the next thread's BEGIN IMMEDIATE may still wait for it
-        # in SQLite's busy handler, but only for that one statement.
-        if connection.info.pop(_HOLDS_WRITER, False):
-            writer.release()
+        lock = connection.info.pop(_HOLDS_WRITER, None)
+        if lock is not None:
+            lock.release()
 
     def _release_record(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
         # A connection checked in or invalidated while holding the lock (no COMMIT/ROLLBACK event) lets it go.
-        if record is not None and record.info.pop(_HOLDS_WRITER, False):
-            writer.release()
+        lock = record.info.pop(_HOLDS_WRITER, None) if record is not None else None
+        if lock is not None:
+            lock.release()
 
-    event.listen(engine, "commit", _release)
+    # Fired just before the ROLLBACK itself (cheap: nothing to write, no fsync).
     event.listen(engine, "rollback", _release)
     event.listen(engine, "checkin", _release_record)
     event.listen(engine, "invalidate", _release_record)
