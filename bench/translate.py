@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from gateway.mapping import CompiledMap, canonical_to_x12, envelope, load_partner_map, x12_to_dict
+from gateway.mapping import CompiledMap, canonical_to_body, envelope, load_partner_map, x12_to_dict
 from gateway.partners import PartnerProfile, load_registry
 from gateway.x12.envelope import check_interchange
 from gateway.x12.reader import iter_transaction_sets
@@ -82,7 +82,7 @@ def json_to_x12(partner: PartnerProfile, mapping: CompiledMap, texts: list[bytes
     chunks = []
     when = datetime.datetime(2026, 1, 15, 10, 30)
     for start in range(0, len(texts), SETS_PER_INTERCHANGE):
-        bodies = [canonical_to_x12(orjson.loads(t), partner, mapping)
+        bodies = [canonical_to_body(orjson.loads(t), partner, mapping)
                   for t in texts[start:start + SETS_PER_INTERCHANGE]]
         n = start // SETS_PER_INTERCHANGE + 1
         chunks.append(envelope(partner, mapping, bodies, isa13=n, gs06=n, st02_start=1, when=when))

@@ -11,7 +11,7 @@ import typer
 
 from gateway.canonical import MODELS, json_schema
 from gateway.errors import AcornError, ConfigError, MappingError, X12Error
-from gateway.mapping import canonical_to_x12, envelope, load_map, load_partner_map, x12_to_dict
+from gateway.mapping import canonical_to_body, envelope, load_map, load_partner_map, x12_to_dict
 from gateway.mapping import goldens as golden_files
 from gateway.partners import PartnerRegistry, load_partner, load_registry
 from gateway.settings import Settings
@@ -110,7 +110,7 @@ def _json_to_x12(profile: Any, data: bytes, settings: Settings, isa13: int, gs06
                            f"found {sorted(kinds)}")
     code = kinds.pop()
     mapping = load_partner_map(profile, code, settings.maps_dir)
-    bodies = [canonical_to_x12(d, profile, mapping) for d in documents]
+    bodies = [canonical_to_body(d, profile, mapping) for d in documents]
     return envelope(profile, mapping, bodies, isa13=isa13, gs06=gs06, st02_start=st02, when=datetime.now(UTC))
 
 

@@ -2,6 +2,7 @@
 
 from gateway.mapping.engine import (
     CompiledMap,
+    canonical_to_body,
     canonical_to_x12,
     envelope,
     load_map,
@@ -13,6 +14,6 @@ from gateway.mapping.engine import (
 from gateway.mapping.inbound import MappingWarning
 
 __all__ = [
-    "CompiledMap", "MappingWarning", "canonical_to_x12", "envelope", "load_map", "load_partner_map", "to_dict",
-    "x12_to_canonical", "x12_to_dict",
+    "CompiledMap", "MappingWarning", "canonical_to_body", "canonical_to_x12", "envelope", "load_map",
+    "load_partner_map", "to_dict", "x12_to_canonical", "x12_to_dict",
 ]

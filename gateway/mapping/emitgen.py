@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.x12.model import Segment
-
 Emitter = Callable[[dict[str, Any], Any, str, bool], bool]
 
 
@@ -223,7 +221,7 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
     lines[0] = f"el = {[seg] + [''] * last!r}"
     if last and state[last] != "filled":
         body += ["while el[-1] == '':", "    del el[-1]"]
-    body.append(f"{append}(Segment(el))")
+    body.append(f"{append}(el)")
     sure = "filled = True" in lines  # set at the top level: always filled
     if force is False and not any(line.strip() == "filled = True" for line in lines):
         return []  # nothing can fill it (every field absent in this layout): no code at all
@@ -233,7 +231,6 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
         lines.append("if filled or force:" if force is None else "if filled:")
         lines += ["    " + line for line in body]
     lines[head:head] = prefixes.lines()
-    namespace["Segment"] = Segment
     return lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from gateway.errors import MappingError
 from gateway.mapping.compiled import CBlock, compile_spec, placeable_paths
 from gateway.mapping.inbound import MappingWarning, Reader
 from gateway.mapping.outbound import Writer
-from gateway.mapping.outgen import component_for, walk_for
+from gateway.mapping.outgen import delimiters_for, walk_for
 from gateway.mapping.overrides import load_merged
 from gateway.mapping.placegen import Placed, build_placed
 from gateway.mapping.readgen import BlockReader, Interpreted, build_reader
@@ -23,8 +24,10 @@ from gateway.mapping.spec import MapSpec, parse_map
 from gateway.partners.profile import FUNCTIONAL_IDS, Direction, PartnerProfile
 from gateway.x12 import writer as x12_writer
 from gateway.x12.model import Delimiters, FunctionalGroup, Interchange, Segment, TransactionSet
+from gateway.x12.writer import WrittenBody
 
 SKIPPED_FIELDS = {"envelope", "unmapped", "documentType"}
+_DEFAULT_DELIMITERS = Delimiters()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,6 @@ class CompiledMap:
     spec: MapSpec
     root: CBlock
     placeable: frozenset[str]
-    placeable_tree: dict[str, Any]  # the same paths as nested dicts ("items[]" for lists, _LEAF at a field)
     canonical: ModelChecker  # the generated checker of the map's canonical model (its JSON form)
     placed: Placed  # generated: True when every field of a document's JSON form has a place in the map
     read: BlockReader  # generated: the reader's walk over a set's segments (X12 -> JSON)
@@ -59,9 +61,8 @@ def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[st
     spec = parse_map(data, model_for, dict(variables or {}), files)
     root = compile_spec(spec)
     placeable = frozenset(placeable_paths(root))
-    tree = _tree(placeable)
-    return CompiledMap(spec, root, placeable, tree, ModelChecker(spec.model),
-                       build_placed(tree, _LEAF, frozenset(SKIPPED_FIELDS)), build_reader(root))
+    return CompiledMap(spec, root, placeable, ModelChecker(spec.model),
+                       build_placed(spec.model, placeable, frozenset(SKIPPED_FIELDS)), build_reader(root))
 
 
 def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
@@ -156,19 +157,6 @@ def _leaves(obj: Any, prefix: str, pattern: str, out: list[tuple[str, str]]) -> 
         out.append((prefix[:-1], pattern[:-1]))
 
 
-_LEAF = object()
-
-
-def _tree(paths: frozenset[str]) -> dict[Any, Any]:
-    root: dict[Any, Any] = {}
-    for path in paths:
-        node = root
-        for key in path.split("."):
-            node = node.setdefault(key, {})
-        node[_LEAF] = True
-    return root
-
-
 def to_dict(document: Document) -> dict[str, Any]:
     """The JSON form of a canonical document: camelCase, ISO dates, decimals as strings, no nulls/empty lists."""
     return dump(document)
@@ -177,6 +165,19 @@ def to_dict(document: Document) -> dict[str, Any]:
 def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfile | str, mapping: CompiledMap,
                      delimiters: Delimiters | None = None) -> list[Segment]:
     """Body segments (no ST/SE) for one canonical document; MappingError naming the field that cannot be placed."""
+    return list(map(Segment, _body(document, partner, mapping, delimiters)[0]))
+
+
+def canonical_to_body(document: Document | dict[str, Any], partner: PartnerProfile | str, mapping: CompiledMap,
+                      delimiters: Delimiters | None = None) -> WrittenBody:
+    """``canonical_to_x12`` written out with the partner's delimiters: what ``envelope`` takes at the least cost."""
+    elements, what, delimiters = _body(document, partner, mapping, delimiters)
+    return x12_writer.write_body(elements, delimiters, what)
+
+
+def _body(document: Document | dict[str, Any], partner: PartnerProfile | str, mapping: CompiledMap,
+          delimiters: Delimiters | None) -> tuple[list[list[str]], str, Delimiters]:
+    """The body's element lists, the document's description for errors, and the delimiters they are meant for."""
     code = mapping.transaction_set
     what = _what(partner, code, None)
     model = MODELS[code]
@@ -195,18 +196,16 @@ def canonical_to_x12(document: Document | dict[str, Any], partner: PartnerProfil
             if pattern not in mapping.placeable:
                 raise MappingError(f"{what}: field {concrete} has no place in map {mapping.files[-1]} "
                                    f"(add it to the map or leave it out)")
-    if delimiters is not None:
-        component = delimiters.component
-    else:
-        component = component_for(partner, mapping.version[:5]) if isinstance(partner, PartnerProfile) else \
-            Delimiters().component
-    writer = Writer(mapping.root, what, component, data)
+    if delimiters is None:
+        delimiters = delimiters_for(partner, mapping.version[:5]) if isinstance(partner, PartnerProfile) else \
+            _DEFAULT_DELIMITERS
+    writer = Writer(mapping.root, what, delimiters.component, data)
     walk_for(mapping.root)(data, writer)  # the generated form of writer.run()
-    return writer.out
+    return writer.out, what, delimiters
 
 
-def envelope(partner: PartnerProfile, mapping: CompiledMap, bodies: list[list[Segment]], *, isa13: int, gs06: int,
-             st02_start: int, when: datetime, version: str | None = None) -> bytes:
+def envelope(partner: PartnerProfile, mapping: CompiledMap, bodies: Sequence[list[Segment] | WrittenBody], *,
+             isa13: int, gs06: int, st02_start: int, when: datetime, version: str | None = None) -> bytes:
     """One interchange with one group holding a set per body, with the caller's control numbers, as bytes.
 
     Sender and receiver follow the set's direction in the profile (an inbound 850 comes from the partner, which is

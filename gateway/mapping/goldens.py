@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.mapping.engine import (
     CompiledMap,
-    canonical_to_x12,
+    canonical_to_body,
     envelope,
     load_map,
     load_partner_map,
@@ -67,7 +67,7 @@ def x12_to_json(case: GoldenCase, data: bytes) -> list[dict[str, Any]]:
 def json_to_x12(case: GoldenCase, documents: list[dict[str, Any]]) -> bytes:
     """One interchange with the control numbers of the first document's envelope."""
     env = documents[0].get("envelope", {})
-    bodies = [canonical_to_x12(doc, case.partner, case.mapping) for doc in documents]
+    bodies = [canonical_to_body(doc, case.partner, case.mapping) for doc in documents]
     return envelope(case.partner, case.mapping, bodies, isa13=int(env.get("interchangeControlNumber", 1)),
                     gs06=int(env.get("groupControlNumber", 1)),
                     st02_start=int(env.get("transactionSetControlNumber", 1)), when=GOLDEN_WHEN,

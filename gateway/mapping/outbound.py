@@ -1,18 +1,18 @@
-"""Canonical JSON dict -> X12 body segments, driven by the same compiled map (computed values filled here)."""
+"""Canonical JSON dict -> X12 body segments (element lists), driven by the same compiled map (computed values
+filled here)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from gateway.errors import MappingError
 from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock
 from gateway.mapping.convert import format_number
 from gateway.mapping.inbound import all_whole, walk
-from gateway.x12.model import Segment
 
-_ELEMENTS, _FIRST = attrgetter("elements"), itemgetter(0)
+_FIRST = itemgetter(0)
 
 
 def _get(obj: Any, path: tuple[str, ...]) -> Any:
@@ -31,13 +31,13 @@ class Writer:
         self.what = what
         self.component = component
         self.doc = doc
-        self.out: list[Segment] = []
+        self.out: list[list[str]] = []  # element lists, ID first
         self.hl_counter = 0
 
     def fail(self, message: str, field: str) -> MappingError:
         return MappingError(f"{self.what}: field {field}: {message}")
 
-    def run(self) -> list[Segment]:
+    def run(self) -> list[list[str]]:
         self.block(self.root, self.doc, "")
         return self.out
 
@@ -74,7 +74,7 @@ class Writer:
     def compute(self, compute: tuple[str, str]) -> str:
         func, arg = compute
         if func == "segments":  # the IDs of the segments so far, taken in C
-            return str(list(map(_FIRST, map(_ELEMENTS, self.out))).count(arg))
+            return str(list(map(_FIRST, self.out)).count(arg))
         values = walk(self.doc, arg.split("."))
         if func == "count":
             return str(len(values))
@@ -89,7 +89,7 @@ class Writer:
         el = ["HL", str(number), "" if parent is None else str(parent), code]
         if hl.node.child_code:
             el.append("1" if any(_get(obj, path) for _, path, _ in children) else "0")
-        self.out.append(Segment(el))
+        self.out.append(el)
         self.block(hl.levels[code].block, obj, where)
         for child_code, path, base in children:
             for n, item in enumerate(_get(obj, path) or []):

@@ -22,7 +22,7 @@ from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE
 from gateway.mapping.emitgen import segment_lines
 from gateway.mapping.outbound import Writer
 from gateway.partners.profile import PartnerProfile
-from gateway.x12.model import Segment
+from gateway.x12.model import Delimiters
 
 Walk = Callable[[dict[str, Any], Writer], None]
 _MAX_LAYOUTS = 64  # past this many layouts at one place, the general function alone
@@ -100,7 +100,7 @@ class _Layouts(dict[tuple[str, ...], Callable[..., None]]):
 
 class _Gen:
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"WHEN_EMPTY": (None, "", []), "_place": _place, "Segment": Segment}
+        self.namespace: dict[str, Any] = {"WHEN_EMPTY": (None, "", []), "_place": _place}
         self.functions: list[str] = []
         self.hl_names: dict[tuple[int, str], str] = {}
         self.counter = 0
@@ -232,7 +232,7 @@ class _Gen:
         if hl.node.child_code:
             test = " or ".join(kids.values()) or "False"
             lines.append(f"el.append('1' if {test} else '0')")
-        lines.append("append(Segment(el))")
+        lines.append("append(el)")
         lines += self.block(hl.levels[code].block, scope, _Where("where"))
         for child, path, base in children:
             index, item = self.fresh("i"), self.fresh("x")
@@ -316,17 +316,17 @@ def walk_for(root: CBlock) -> Walk:
     return walk
 
 
-_COMPONENTS: dict[tuple[int, str], tuple[PartnerProfile, str]] = {}
+_DELIMITERS: dict[tuple[int, str], tuple[PartnerProfile, Delimiters]] = {}
 
 
-def component_for(partner: PartnerProfile, isa12: str) -> str:
-    """The partner's component separator for an ISA12 (the profile builds Delimiters on each ask; profiles are
-    frozen, so the answer is kept per profile object)."""
-    found = _COMPONENTS.get((id(partner), isa12))
+def delimiters_for(partner: PartnerProfile, isa12: str) -> Delimiters:
+    """The partner's delimiters for an ISA12 (the profile builds Delimiters on each ask; profiles are frozen, so
+    the answer is kept per profile object)."""
+    found = _DELIMITERS.get((id(partner), isa12))
     if found is not None and found[0] is partner:
         return found[1]
-    component = partner.delimiters(isa12).component
-    if len(_COMPONENTS) >= 256:  # profiles reloaded again and again: start over
-        _COMPONENTS.clear()
-    _COMPONENTS[(id(partner), isa12)] = (partner, component)
-    return component
+    delimiters = partner.delimiters(isa12)
+    if len(_DELIMITERS) >= 256:  # profiles reloaded again and again: start over
+        _DELIMITERS.clear()
+    _DELIMITERS[(id(partner), isa12)] = (partner, delimiters)
+    return delimiters

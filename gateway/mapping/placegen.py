@@ -1,144 +1,110 @@
-"""The map's "every field has a place" test as generated code: one function per object level of the map's paths.
+"""The map's "every field has a place" test as generated code, driven by the canonical model's fields.
 
-``placed(doc)`` answers True only when every non-null leaf of ``doc`` (top-level envelope, unmapped and
-documentType aside) is at a path the map writes; False means "look closer", and the caller then names the field.
-
-Each level has a general function (a loop over the object's keys) and, per layout of keys met (documents of one
-kind repeat a few layouts), a function specialised to it: it unpacks the values in one step and tests their types
-without dispatching on key names, and hands the object to the general function when a value is not the kind it
-expects (a null, a number, a list where the map writes text...), so both always give the same answer.
+``placed(doc)`` takes a document in its model's JSON form (the canonical check refuses unknown keys first) and
+answers True only when no non-null leaf sits at a path the map does not write; False means "look closer", and the
+caller then names the field. Since every key of such a document is one of the model's fields, only the fields
+the map cannot place need looking at: the generated code reads those and steps into the objects and lists that
+hold them, and never visits a part of the document the map places whole (for a partner map, most of it).
 """
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
+from pydantic import BaseModel
+
 Placed = Callable[[dict[str, Any]], bool]
-_MAX_LAYOUTS = 64  # past this many layouts of one level, the general function alone
 
 
-class _Layouts(dict[tuple[str, ...], Placed]):
-    """Functions specialised to one layout of keys of one level, made on first use."""
-
-    def __init__(self, general: str, kinds: dict[str, tuple[str, str | None]], skipped: frozenset[str],
-                 namespace: dict[str, Any]) -> None:
-        super().__init__()
-        self.general = general
-        self.kinds = kinds  # key -> ("leaf", None) or ("dict"|"list", the child level's function)
-        self.skipped = skipped
-        self.namespace = namespace
-
-    def __missing__(self, keys: tuple[str, ...]) -> Placed:
-        general: Placed = self.namespace[self.general]
-        if len(self) >= _MAX_LAYOUTS or any(k not in self.kinds and k not in self.skipped for k in keys):
-            return general  # unknown keys: the general function says whether they are null or not placeable
-        names = [f"v{n}" for n in range(len(keys))]
-        lines = ["def layout(obj):"]
-        if keys:
-            lines.append(f"    {', '.join(names)}, = obj.values()")
-        texts = [f"type({name}) is str" for name, key in zip(names, keys, strict=True)
-                 if key not in self.skipped and self.kinds[key][0] == "leaf"]
-        if texts:  # any other kind of value: the general function tells (null is fine, an object is not...)
-            lines += [f"    if not ({' and '.join(texts)}):", f"        return {self.general}(obj)"]
-        for name, key in zip(names, keys, strict=True):
-            if key in self.skipped or self.kinds[key][0] == "leaf":
-                continue
-            kind, func = self.kinds[key]
-            lines += [f"    if type({name}) is not {kind}:", f"        return {self.general}(obj)"]
-            assert func is not None
-            if kind == "dict" and self.namespace[f"{func}_flat"]:
-                # a level of fields only (a quantity, an amount): known keys and no object or list among the
-                # values is a yes without a call; anything else, its function decides
-                lines += [f"    if not ({func}_leaves.issuperset({name}) and "
-                          f"not any(map(isinstance, {name}.values(), OBJECTS))):",
-                          f"        if not {func}({name}):", "            return False"]
-            elif kind == "dict":
-                lines += [f"    if not {self.call(func, name)}:", "        return False"]
-            else:
-                lines += [f"    for x in {name}:", f"        if type(x) is not dict or not {self.call(func, 'x')}:",
-                          "            return False"]
-        lines.append("    return True")
-        made: dict[str, Any] = {}  # the level functions are globals in the namespace; the new one lands here
-        exec(compile("\n".join(lines), f"<map placeable {self.general} layout>", "exec"), self.namespace, made)  # noqa: S102
-        found: Placed = made["layout"]
-        self[keys] = found
-        return found
+def has_leaf(value: Any) -> bool:
+    """Whether a JSON value holds any non-null scalar (empty objects and lists hold none)."""
+    if type(value) is dict:
+        return any(map(has_leaf, value.values()))
+    if type(value) is list:
+        return any(map(has_leaf, value))
+    return value is not None
 
 
-    def call(self, func: str, arg: str) -> str:
-        """``func(arg)``, straight to the function for ``arg``'s layout when the level has them."""
-        if self.namespace.get(f"{func}_layouts") is None:
-            return f"{func}({arg})"
-        return f"{func}_layouts[tuple({arg})]({arg})"
+def _shape(annotation: Any) -> tuple[str, Any]:
+    """("model", class) | ("list", item annotation) | ("leaf", None) | ("free", None) for a field's annotation."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _shape(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        kinds = [_shape(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return kinds[0] if len(kinds) == 1 else ("free", None)
+    if origin in (list, tuple, set, frozenset):
+        return "list", (typing.get_args(annotation) or (Any,))[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model", annotation
+    if origin is dict or annotation is Any or annotation is dict:
+        return "free", None
+    return "leaf", None
 
 
 class _Gen:
-    def __init__(self, leaf: object) -> None:
-        self.leaf = leaf
-        self.namespace: dict[str, Any] = {"OBJECTS": repeat((dict, list))}  # map() stops with the values
+    def __init__(self, placeable: frozenset[str]) -> None:
+        self.placeable = placeable
+        self.prefixes = {p[:i] for p in placeable for i, ch in enumerate(p) if ch in ".["}
+        self.namespace: dict[str, Any] = {"has_leaf": has_leaf, "placeable": placeable, "free_ok": _free_ok}
         self.sources: list[str] = []
 
-    def node(self, tree: dict[Any, Any], skipped: frozenset[str]) -> str:
-        """The function name for one level of the path tree (keys; "name[]" for lists; ``leaf`` marks a field)."""
-        name = f"p{len(self.sources)}"
-        self.sources.append("")  # reserve the slot: children are numbered after their parent
-        slot = len(self.sources) - 1
-        leaves = frozenset(k for k, sub in tree.items() if k is not self.leaf and not k.endswith("[]")
-                           and self.leaf in sub)
-        dicts = {k: self.node(sub, frozenset()) for k, sub in tree.items()
-                 if k is not self.leaf and not k.endswith("[]")}
-        lists = {k[:-2]: self.node(sub, frozenset()) for k, sub in tree.items()
-                 if k is not self.leaf and k.endswith("[]")}
-        self.namespace[f"{name}_leaves"] = leaves
-        self.namespace[f"{name}_skipped"] = skipped
-        self.namespace[f"{name}_flat"] = not lists and leaves.issuperset(dicts)  # fields only
-        lines = [f"def {name}_all(obj):", "    for key, v in obj.items():"]
-        if skipped:
-            lines += [f"        if key in {name}_skipped:", "            continue"]
-        lines += ["        t = type(v)", "        if t is dict:"]
-        lines += self._branch(dicts, "            ", "if not {f}(v):")
-        lines += ["        elif t is list:"]
-        lines += self._branch(lists, "            ", "for x in v:\n{i}    if type(x) is not dict or not {f}(x):")
-        lines += [f"        elif v is not None and key not in {name}_leaves:", "            return False",
-                  "    return True"]
-        # the kind a layout function expects at each key (any other value goes to the general loop); a key with
-        # both an object and a list below it in the map is left to the loop
-        kinds: dict[str, tuple[str, str | None]] = {}
-        for key in dicts.keys() | lists.keys():
-            if key in dicts and key in lists:
+    def below(self, pattern: str) -> bool:
+        """Whether the map writes anything at or under ``pattern``."""
+        return pattern in self.placeable or pattern in self.prefixes
+
+    def model(self, model: type[BaseModel], pattern: str, skipped: frozenset[str]) -> str | None:
+        """The function checking one object of ``model`` at ``pattern`` ("" or "a.b."), None when nothing to check."""
+        lines: list[str] = []
+        for name, info in model.model_fields.items():
+            key = info.alias or name
+            if key in skipped:
                 continue
-            kinds[key] = ("leaf", None) if key in leaves else ("dict", dicts[key]) if key in dicts else \
-                ("list", lists[key])
-        if len(kinds) == len(dicts.keys() | lists.keys()):
-            self.namespace[f"{name}_layouts"] = _Layouts(f"{name}_all", kinds, skipped, self.namespace)
-            lines += [f"def {name}(obj):", f"    return {name}_layouts[tuple(obj)](obj)"]
-        else:
-            lines.append(f"{name} = {name}_all")
-        self.sources[slot] = "\n".join(lines)
-        return name
+            lines += self.field(key, info.annotation, f"{pattern}{key}")
+        if not lines:
+            return None
+        func = f"p{len(self.sources)}"
+        self.sources.append("\n".join([f"def {func}(o):", *lines, "    return True"]))
+        return func
 
-    def _branch(self, table: dict[str, str], indent: str, test: str) -> list[str]:
-        """Dispatch on ``key`` to a child level's function; an unknown key is not placeable."""
-        if not table:
-            return [f"{indent}return False"]
-        lines = []
-        for n, (key, func) in enumerate(table.items()):
-            lines.append(f"{indent}{'elif' if n else 'if'} key == {key!r}:")
-            body = test.format(f=func, i=indent + "    ")
-            lines += [f"{indent}    {line.strip()}" if k == 0 else line for k, line in enumerate(body.split("\n"))]
-            extra = "        " if "for x" in test else "    "
-            lines.append(f"{indent}{extra}    return False")
-        lines.append(f"{indent}else:")
-        lines.append(f"{indent}    return False")
-        return lines
+    def field(self, key: str, annotation: Any, path: str) -> list[str]:
+        kind, inner = _shape(annotation)
+        get = f"    v = o.get({key!r})"
+        values = kind == "list" and _shape(inner)[0] == "leaf"  # a list of values: "path[]" is its leaf
+        if kind == "leaf" or values or not self.below(path):
+            if (path if kind == "leaf" else f"{path}[]") in self.placeable:
+                return []  # a placed field, or a list of placed values
+            # nothing of it has a place: any leaf in it is an error
+            return [get, "    if v is not None and has_leaf(v):", "        return False"]
+        if kind == "model":
+            func = self.model(inner, f"{path}.", frozenset())
+            return [] if func is None else [get, f"    if v is not None and not {func}(v):", "        return False"]
+        if kind == "list" and _shape(inner)[0] == "model":
+            func = self.model(_shape(inner)[1], f"{path}[].", frozenset())
+            return [] if func is None else [get, "    if v:", "        for x in v:",
+                                            f"            if not {func}(x):", "                return False"]
+        # free-form content with some paths placed below it: each leaf is looked up
+        return [get, f"    if v is not None and not free_ok(v, {path!r}, placeable):", "        return False"]
 
 
-def build_placed(tree: dict[Any, Any], leaf: object, skipped: frozenset[str]) -> Placed:
-    """Generate ``placed`` for a path tree (see ``engine._tree``)."""
-    gen = _Gen(leaf)
-    name = gen.node(tree, skipped)
+def _free_ok(value: Any, pattern: str, placeable: frozenset[str]) -> bool:
+    """Every non-null leaf of free-form ``value`` (at ``pattern``) has a place."""
+    if type(value) is dict:
+        return all(_free_ok(v, f"{pattern}.{k}", placeable) for k, v in value.items())
+    if type(value) is list:
+        return all(_free_ok(v, f"{pattern}[]", placeable) for v in value)
+    return value is None or pattern in placeable
+
+
+def build_placed(model: type[BaseModel], placeable: frozenset[str], skipped: frozenset[str]) -> Placed:
+    """Generate ``placed`` for documents of ``model`` and the leaf paths a map writes ("items[].sku" form)."""
+    gen = _Gen(placeable)
+    name = gen.model(model, "", skipped)
+    if name is None:  # the map places every field of the model
+        return lambda doc: True
     exec(compile("\n\n".join(gen.sources), "<map placeable>", "exec"), gen.namespace)  # noqa: S102 - from the map
     placed: Placed = gen.namespace[name]
     return placed

@@ -109,6 +109,10 @@ class TransactionSet:
             out.extend(part.element_lists())
         return out
 
+    def pending_parts(self) -> list[PendingSegments]:
+        """The body's parts not split yet when nothing else is in the body (else empty)."""
+        return [] if self._segments else list(self._pending)
+
     def add_pending(self, part: PendingSegments) -> None:
         """Append body segments that are split only when ``segments`` is first read."""
         if self._pending or not self._segments:

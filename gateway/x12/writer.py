@@ -31,10 +31,46 @@ class GroupSpec:
     agency: str = "X"  # GS07
 
 
-def transaction_set(code: str, control_number: str, body: Sequence[Sequence[str] | Segment],
+@dataclass(slots=True)
+class WrittenBody:
+    """A transaction set's body already written as text (each segment followed by ``end``), checked as it was.
+
+    A body kept as one string costs the garbage collector nothing, where its Segment objects (two tracked objects
+    each) are walked by every full collection while a large interchange is gathered. It is a pending part of its
+    TransactionSet (see ``TransactionSet.add_pending``): split into Segments only if something asks for them.
+    """
+
+    text: str
+    count: int
+    element: str
+    end: str  # segment terminator + line suffix
+
+    def element_lists(self) -> list[list[str]]:
+        pieces = self.text.split(self.end)
+        pieces.pop()  # after the last terminator
+        return [p.split(self.element) for p in pieces]
+
+    def materialize(self) -> list[Segment]:
+        return list(map(Segment, self.element_lists()))
+
+
+def write_body(elements: list[list[str]], delimiters: Delimiters, where: str) -> WrittenBody:
+    """Body segments (element lists, ID first) as a WrittenBody; X12WriteError naming the segment refused."""
+    out = _Out(delimiters, "latin-1")
+    text = out.texts_of(elements)
+    if text is None:
+        _refused(out, list(map(Segment, elements)), where)
+    return WrittenBody(text, len(elements), delimiters.element, out.end)
+
+
+def transaction_set(code: str, control_number: str, body: Sequence[Sequence[str] | Segment] | WrittenBody,
                     implementation_reference: str | None = None) -> TransactionSet:
     """Build ST + body + SE (SE01 computed again when written)."""
     st = ["ST", code, control_number] + ([implementation_reference] if implementation_reference else [])
+    if isinstance(body, WrittenBody):
+        tset = TransactionSet(header=Segment(st), trailer=Segment(["SE", str(body.count + 2), control_number]))
+        tset.add_pending(body)
+        return tset
     if set(map(type, body)) <= {Segment}:  # the usual case, a mapped body: one pass in C
         segments = cast(list[Segment], list(body))  # all Segment, as just checked
     else:
@@ -132,9 +168,12 @@ class _Out:
         or ID shows as a terminator next to a terminator or a separator. A segment ending in empty elements (the
         mapper never writes one) takes the longer way, which strips them.
         """
-        if not segments:
+        return self.texts_of(list(map(_ELEMENTS, segments)))
+
+    def texts_of(self, elements: list[list[str]]) -> str | None:
+        """``texts`` for the segments' element lists."""
+        if not elements:
             return ""
-        elements = list(map(_ELEMENTS, segments))
         sep, end = self.d.element, self.end
         texts = list(map(sep.join, elements))
         body = end.join(texts)
@@ -219,17 +258,27 @@ def serialize_all(interchanges: Sequence[Interchange], **kwargs: object) -> byte
 
 def _write_set(out: _Out, tset: TransactionSet, where: str, recompute: bool) -> None:
     out.segment(tset.header, f"{where} ST")
-    body = out.texts(tset.segments)
-    if body is None:  # one segment is refused: find it, and say why
-        for i, seg in enumerate(tset.segments, 2):
-            if out.text(seg) is None:
-                out.fail(seg, f"ST02 {tset.control_number} segment {i} {seg.id}")
-        raise AssertionError(f"{where}: body refused without a reason")  # pragma: no cover
-    out.parts.append(body)
+    written = tset.pending_parts()
+    if len(written) == 1 and isinstance(written[0], WrittenBody) and written[0].element == out.d.element \
+            and written[0].end == out.end:  # written with these delimiters and checked then: used as it is
+        out.parts.append(written[0].text)
+    else:
+        body = out.texts(tset.segments)
+        if body is None:
+            _refused(out, tset.segments, f"ST02 {tset.control_number}")
+        out.parts.append(body)
     if recompute:
-        out.segment(Segment(["SE", str(len(tset.segments) + 2), tset.control_number]), f"{where} SE")
+        out.segment(Segment(["SE", str(tset.segment_count + 2), tset.control_number]), f"{where} SE")
     elif tset.trailer is not None:
         out.segment(tset.trailer, f"{where} SE")
+
+
+def _refused(out: _Out, segments: Sequence[Segment], where: str) -> NoReturn:
+    """Find the body segment ``texts`` refused, and say why."""
+    for i, seg in enumerate(segments, 2):
+        if out.text(seg) is None:
+            out.fail(seg, f"{where} segment {i} {seg.elements[0] if seg.elements else ''}")
+    raise AssertionError(f"{where}: body refused without a reason")  # pragma: no cover
 
 
 def _isa_text(interchange: Interchange, d: Delimiters, out: _Out) -> str:
