@@ -11,6 +11,7 @@ Old code against this bench: PYTHONPATH=<export of the old tree> .venv/bin/pytho
 subprocess inherits PYTHONPATH, so it runs that tree too).
 
 Run: .venv/bin/python bench/as2_inbound.py [--seconds 15] [--backends sqlite,postgresql] [--concurrency 16]
+[--reconnect-every N]
 (backend ``sqlite-normal``: SQLite with synchronous=NORMAL instead of the default FULL, for comparison)
 """
 
@@ -209,8 +210,10 @@ def answered_ok(status: int, content_type: str, body: bytes) -> bool:
 
 
 async def load(port: int, messages: list[tuple[dict[str, str], bytes]], concurrency: int,
-               seconds: float) -> tuple[list[float], int, float]:
-    """Closed loop over ``concurrency`` keep-alive connections; a connection the server closes is reopened.
+               seconds: float, reconnect_every: int = 0) -> tuple[list[float], int, float]:
+    """Closed loop over ``concurrency`` keep-alive connections; a connection the server closes is reopened, and
+    with ``reconnect_every`` each connection is closed after that many requests and opened again, so the kernel
+    spreads them over the server's worker processes again (a keep-alive connection stays where it was accepted).
 
     Plain asyncio streams rather than an HTTP client library: the load generator shares the server's cores,
     and httpx needed 3.6-4.8 ms of CPU per message here, a fifth of what the server needs.
@@ -224,6 +227,7 @@ async def load(port: int, messages: list[tuple[dict[str, str], bytes]], concurre
         nonlocal errors
         reader: asyncio.StreamReader | None = None
         writer: asyncio.StreamWriter | None = None
+        sent = 0
         for request in queue:
             if time.perf_counter() > stop_at:
                 break
@@ -243,7 +247,8 @@ async def load(port: int, messages: list[tuple[dict[str, str], bytes]], concurre
             latencies.append(time.perf_counter() - t0)
             if not answered_ok(status, fields.get("content-type", ""), body):
                 errors += 1
-            if fields.get("connection", "").lower() == "close":
+            sent += 1
+            if fields.get("connection", "").lower() == "close" or (reconnect_every and sent % reconnect_every == 0):
                 writer.close()
                 reader = writer = None
         if writer is not None:
@@ -254,20 +259,21 @@ async def load(port: int, messages: list[tuple[dict[str, str], bytes]], concurre
     return latencies, errors, time.perf_counter() - start
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its descendants (Linux /proc), for the server's share of the work."""
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU of a process and each of its descendants (Linux /proc), by pid: the server's share of
+    the work, and whether both workers took part (a keep-alive connection stays with the process that accepted it)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total, stack = 0.0, [pid]
+    cpu, stack = {}, [pid]
     while stack:
         current = stack.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            cpu[current] = (int(fields[11]) + int(fields[12])) / tick
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
-    return total
+    return cpu
 
 
 def stored_count(url: str) -> tuple[int, int]:
@@ -298,6 +304,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reconnect-every", type=int, default=0,
+                        help="close and reopen each client connection after N requests (0: keep it)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     work_root = Path(tempfile.mkdtemp(prefix="acorn-bench-as2-"))
@@ -321,10 +329,12 @@ def main() -> None:
         try:
             # Warm-up: the first request in each server process loads the partner keys.
             asyncio.run(load(port, warm, args.workers, 30))
-            client_cpu, server_cpu = time.process_time(), tree_cpu_seconds(server.pid)
+            client_cpu, before = time.process_time(), tree_cpu_seconds(server.pid)
             latencies, errors, elapsed = asyncio.run(
-                load(port, messages, args.concurrency, args.seconds))
-            client_cpu, server_cpu = time.process_time() - client_cpu, tree_cpu_seconds(server.pid) - server_cpu
+                load(port, messages, args.concurrency, args.seconds, args.reconnect_every))
+            client_cpu, after = time.process_time() - client_cpu, tree_cpu_seconds(server.pid)
+            by_process = sorted((after[p] - before.get(p, 0.0) for p in after), reverse=True)
+            server_cpu = sum(by_process)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -341,6 +351,8 @@ def main() -> None:
         print(f"{'':<10} CPU per message: server {per * server_cpu:.1f} ms, load generator {per * client_cpu:.1f} ms; "
               f"codec alone {codec_cpu:.1f} ms ({100 * codec_cpu / (per * (server_cpu + client_cpu)):.0f}% of "
               f"server + load generator); {100 * rate / primitives:.1f}% of the RSA + AES ceiling")
+        split = ", ".join(f"{100 * c / max(server_cpu, 1e-9):.0f}%" for c in by_process[:args.workers + 1])
+        print(f"{'':<10} server CPU by process, busiest first: {split}")
 
 
 if __name__ == "__main__":
