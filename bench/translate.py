@@ -194,7 +194,7 @@ def main() -> None:
         json_mb = sum(len(t) for t in texts) / 1e6
         del texts
         row = f"| {mb:.1f} | {{s:.2f}} | {{mbs:.1f}} | {{docs:,.0f}} | {{wall:.2f}} | {mb / split_s:.1f} |"
-        print(f"| {code} | JSON -> X12 ({json_mb:.1f} MB JSON in) "
+        print(f"| {code} | JSON -> X12 ({json_mb:.1f} MB JSON in, {json_mb / seconds:.1f} MB/s of JSON per core) "
               + row.format(s=seconds, mbs=mb / seconds, docs=count / seconds, wall=wall))
         variants: list[tuple[str, Validate | None]] = [("read, envelope, map, check, JSON", None)]
         if grammar_check is not None:
