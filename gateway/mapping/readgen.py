@@ -50,8 +50,9 @@ class _Gen:
         own: dict[str, list[CSeg | CLoop | CHL]] = {}
         for c in block.nodes:
             own.setdefault(_trigger_id(c), []).append(c)
-        # IDs that repeat (line items ...) are tested first; the order matters only among one ID's nodes
-        repeating = sorted(own.items(), key=lambda kv: not any(_kind(c) in (SEG_LIST, LOOP_LIST) for c in kv[1]))
+        # IDs that repeat are tested first, loops of them (line items, HL levels) before single segments (REF,
+        # DTM ...); the order matters only among one ID's nodes
+        repeating = sorted(own.items(), key=lambda kv: min(_RANK.get(_kind(c), 2) for c in kv[1]))
         for sid, nodes in repeating:
             for c in nodes:
                 test = f"sid == {sid!r}" + "".join(f" and {term}" for term in _match_terms(c))
@@ -97,19 +98,52 @@ class _Gen:
         lines.append(f"        r.check_required([None, None, seen, False, {self.const('blk', block)}], {pos}, {sid})")
         return lines
 
+    def hl_entry(self, c: CHL) -> str:
+        """The function ``h(r, segs, i, n, el) -> i`` entering the level an HL opens and reading it.
+
+        The usual HL (new HL01, a known level, a parent of an allowed level) is taken in line, as
+        ``Reader.hl_enter`` would; anything else goes to ``hl_enter`` itself, which raises its error or keeps the
+        segment (a level the map lacks: ``Interpreted``). Nothing is changed before the test that sends it there.
+        """
+        levels = {code: self.block(lv.block) for code, lv in c.levels.items()}
+        table = self.const("lv", levels)  # function names until they exist (see build_reader)
+        self.late.append((table, levels))
+        name = f"h{len(self.names)}_{c.idx}"
+        hl = self.const("hl", c)
+        lines = [f"def {name}(r, segs, i, n, el):", "    if len(el) > 3:", "        hls = r.hl",
+                 "        hid = el[1]", "        code = el[3]", "        if hid and hid not in hls:"]
+        first = True
+        # list levels first: items and packs repeat, the top level comes once per set
+        for code, level in sorted(c.levels.items(), key=lambda kv: kv[1].list_path is None):
+            test = f"code == {code!r}"
+            if level.list_path is None:
+                lines += [f"            {'if' if first else 'elif'} {test} and not el[2]:",
+                          "                o = r.doc"]
+            else:
+                parents = self.const("par", frozenset(level.parents))
+                lines += [f"            {'if' if first else 'elif'} {test}:",
+                          "                parent = hls.get(el[2])",
+                          f"                if parent is None or parent[0] not in {parents}:",
+                          f"                    return {name}_slow(r, segs, i, n, el)",
+                          *_append(level.list_path, "                ", "L", "parent[1]", fresh=True)]
+            lines += [f"                hls[hid] = ({code!r}, o)",
+                      f"                return {levels[code]}(r, segs, i + 1, n, o)"]
+            first = False
+        lines += [f"    return {name}_slow(r, segs, i, n, el)", "",
+                  f"def {name}_slow(r, segs, i, n, el):",
+                  f"    entered = r.hl_enter({hl}, el, i + 2)", "    if entered is None:",
+                  "        raise Interpreted  # a level the map lacks",
+                  f"    return {table}[entered[1]](r, segs, i + 1, n, entered[0])"]
+        self.sources.append("\n".join(lines))
+        return name
+
     def take(self, c: CSeg | CLoop | CHL) -> list[str]:
         """The body of the branch that takes a segment for node ``c`` of a block."""
         kind = _kind(c)
         ind = "            "
         if kind == HL_LEVEL:
             assert isinstance(c, CHL)
-            levels = {code: self.block(lv.block) for code, lv in c.levels.items()}
-            table = self.const("lv", levels)  # function names until they exist (see build_reader)
-            hl = self.const("hl", c)
-            self.late.append((table, levels))
-            return [f"{ind}s{c.idx} = True", f"{ind}entered = r.hl_enter({hl}, el, i + 2)",
-                    f"{ind}if entered is None:", f"{ind}    raise Interpreted  # a level the map lacks",
-                    f"{ind}i = {table}[entered[1]](r, segs, i + 1, n, entered[0])", f"{ind}continue"]
+            return [f"{ind}s{c.idx} = True", f"{ind}i = {self.hl_entry(c)}(r, segs, i, n, el)", f"{ind}continue"]
         assert not isinstance(c, CHL)
         seg = c if isinstance(c, CSeg) else c.trigger
         fill = self.const("fill", seg.fill)
@@ -137,6 +171,9 @@ class _Gen:
         return out
 
 
+_RANK = {LOOP_LIST: 0, HL_LEVEL: 0, SEG_LIST: 1}  # where a segment ID's tests go in a block's chain
+
+
 def _kind(c: CSeg | CLoop | CHL) -> int:
     if isinstance(c, CHL):
         return HL_LEVEL
@@ -159,23 +196,24 @@ def _match_terms(c: CSeg | CLoop | CHL) -> list[str]:
     return terms + [f"not (len(el) > {i} and el[{i}] and el[{i}] != {const!r})" for i, const in seg.soft]
 
 
-def _target(path: tuple[str, ...], ind: str, var: str) -> list[str]:
-    """``var`` = the object at ``path`` below ``obj``, made on the way."""
-    lines = [f"{ind}{var} = obj"]
+def _target(path: tuple[str, ...], ind: str, var: str, base: str = "obj") -> list[str]:
+    """``var`` = the object at ``path`` below ``base``, made on the way."""
+    lines = [f"{ind}{var} = {base}"]
     for key in path:
         lines += [f"{ind}t = {var}.get({key!r})", f"{ind}if t is None:", f"{ind}    t = {var}[{key!r}] = {{}}",
                   f"{ind}{var} = t"]
     return lines
 
 
-def _append(path: tuple[str, ...], ind: str, cache: str) -> list[str]:
-    """``o`` = a new object appended to the list at ``path`` below ``obj``; the list is looked up once per block
-    instance and held in the local ``cache``."""
-    lines = [f"{ind}if {cache} is None:"]
-    lines += _target(path[:-1], ind + "    ", "p")
+def _append(path: tuple[str, ...], ind: str, cache: str, base: str = "obj", fresh: bool = False) -> list[str]:
+    """``o`` = a new object appended to the list at ``path`` below ``base``; the list is looked up once per block
+    instance and held in the local ``cache`` (``fresh``: looked up each time, as ``inbound._append`` does)."""
+    lines = [f"{ind}if {cache} is None:"] if not fresh else []
+    inner = ind if fresh else ind + "    "
+    lines += _target(path[:-1], inner, "p", base)
     last = path[-1]
-    lines += [f"{ind}    {cache} = p.get({last!r})", f"{ind}    if {cache} is None:",
-              f"{ind}        {cache} = p[{last!r}] = []", f"{ind}o = {{}}", f"{ind}{cache}.append(o)"]
+    lines += [f"{inner}{cache} = p.get({last!r})", f"{inner}if {cache} is None:",
+              f"{inner}    {cache} = p[{last!r}] = []", f"{ind}o = {{}}", f"{ind}{cache}.append(o)"]
     return lines
 
 
