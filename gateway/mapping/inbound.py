@@ -273,6 +273,11 @@ def walk(obj: Any, path: list[str]) -> list[Any]:
     items). One comprehension per step; the flattening and null-dropping loops run only when needed."""
     current = [obj]
     for key in path:
+        if len(current) == 1:  # the steps down to the first list: no comprehension, no scans
+            item = current[0]
+            value = item.get(key) if isinstance(item, dict) else None
+            current = [] if value is None else list(value) if type(value) is list else [value]
+            continue
         values = [item.get(key) for item in current if isinstance(item, dict)]
         if list in map(type, values):
             flat: list[Any] = []
