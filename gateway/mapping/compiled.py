@@ -93,11 +93,36 @@ class CHL:
     children: dict[str, list[tuple[str, tuple[str, ...], str]]] = field(default_factory=dict)
 
 
+class _Remembered(dict[str, str]):
+    """One element's X12 -> JSON conversions by input text, filled on first use (bounded); a ValueError is not kept.
+
+    Dates, times and implied decimals repeat set after set; ``__getitem__`` of a hit runs no Python code.
+    """
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Callable[[str], str]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, text: str) -> str:
+        value = self.convert(text)
+        if len(self) < _REMEMBERED:
+            self[text] = value
+        return value
+
+
+_REMEMBERED = 4096
+_REPEATING = frozenset({"date", "time", "implied"})  # element types whose values recur across sets
+
+
 def _element(spec: ElementSpec, codes: dict[str, dict[str, str]]) -> CElement:
     table = codes.get(spec.codes) if spec.codes else None
     reverse = {v: k for k, v in table.items()} if table else None
-    return CElement(spec, spec.index, spec.component, spec.path, convert.inbound(spec), convert.outbound(spec),
-                    table, reverse)
+    to_json = convert.inbound(spec)
+    if to_json is not None and spec.type in _REPEATING:
+        to_json = _Remembered(to_json).__getitem__
+    return CElement(spec, spec.index, spec.component, spec.path, to_json, convert.outbound(spec), table, reverse)
 
 
 def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> CSeg:
