@@ -60,18 +60,33 @@ def checker(model: type[BaseModel]) -> Checker:
 class ModelChecker:
     """One model's generated checker, built once and held by its owner (a compiled map), with its memos."""
 
-    __slots__ = ("model", "_check")
+    __slots__ = ("model", "_check", "_read")
 
     def __init__(self, model: type[BaseModel]) -> None:
         self.model = model
         self._check: Checker | None = None  # generated on first use: loading a map stays cheap
+        self._read: Checker | None = None
 
     def json_form(self, data: Any) -> dict[str, Any]:
         """``dump(model.model_validate(data))``, fast for plain input; pydantic's ValidationError when invalid."""
         check = self._check
         if check is None:
             check = self._check = checker(self.model)
-        out = check(data)
+        return self._answer(check(data), data)
+
+    def read_form(self, data: Any) -> dict[str, Any]:
+        """``json_form`` for documents a map reader made, through a checker of their own.
+
+        Layouts are looked up by their tuple of keys; a reader's keys are the map's own strings and a JSON parser's
+        are others, so with one table for both, the layouts one kind found first compare string by string for
+        the other kind. Apart, each finds its layouts by identity.
+        """
+        check = self._read
+        if check is None:
+            check = self._read = checker(self.model)
+        return self._answer(check(data), data)
+
+    def _answer(self, out: Any, data: Any) -> dict[str, Any]:
         if out is FAIL:
             return dump(self.model.model_validate(data))
         return out  # type: ignore[no-any-return]

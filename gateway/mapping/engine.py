@@ -106,17 +106,19 @@ def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: Pa
         reader = Reader(mapping.root, what, delimiters.component)
         data = reader.run(segments)
     data["unmapped"] = reader.unmapped
+    # in the model's field order, so the canonical check takes the envelope as it is instead of rebuilding it
     env = data["envelope"] = {
         "partner": partner if isinstance(partner, str) else partner.id,
         "documentType": code,
         "x12Version": group.version if group is not None else mapping.version,
-        "transactionSetControlNumber": transaction_set.control_number,
     }
+    if interchange is not None:
+        env["interchangeControlNumber"] = interchange.control_number
     if group is not None:
         env["groupControlNumber"] = group.control_number
+    env["transactionSetControlNumber"] = transaction_set.control_number
     if interchange is not None:
-        env.update(interchangeControlNumber=interchange.control_number,
-                   interchangeSender=":".join(interchange.sender), interchangeReceiver=":".join(interchange.receiver))
+        env.update(interchangeSender=":".join(interchange.sender), interchangeReceiver=":".join(interchange.receiver))
     return what, data, reader.warnings
 
 
@@ -139,7 +141,7 @@ def x12_to_dict(transaction_set: TransactionSet, delimiters: Delimiters, partner
     """As ``x12_to_canonical``, but the document's JSON form (``to_dict``) without building pydantic models."""
     what, data, warnings = _mapped(transaction_set, delimiters, partner, mapping, interchange, group)
     try:
-        return mapping.canonical.json_form(data), warnings
+        return mapping.canonical.read_form(data), warnings
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
 
