@@ -110,7 +110,15 @@ def _json_to_x12(profile: Any, data: bytes, settings: Settings, isa13: int, gs06
                            f"found {sorted(kinds)}")
     code = kinds.pop()
     mapping = load_partner_map(profile, code, settings.maps_dir)
-    bodies = [canonical_to_body(d, profile, mapping) for d in documents]
+    bodies = []
+    for n, document in enumerate(documents):
+        try:
+            bodies.append(canonical_to_body(document, profile, mapping))
+        except (MappingError, X12Error) as exc:
+            if len(documents) == 1:
+                raise
+            # which of the file's documents, and the ST02 it was to get
+            raise type(exc)(f"document {n + 1} of {len(documents)} (ST02 {st02 + n:04d}): {exc}") from None
     return envelope(profile, mapping, bodies, isa13=isa13, gs06=gs06, st02_start=st02, when=datetime.now(UTC))
 
 

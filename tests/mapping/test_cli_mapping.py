@@ -52,6 +52,25 @@ def test_translate_unreadable_and_unknown_partner(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_translate_json_names_the_document_of_a_file_that_fails(tmp_path: Path) -> None:
+    documents = json.loads((REPO / "partners/amazon/golden/850.json").read_text())
+    second = json.loads(json.dumps(documents[0]))
+    second["purchaseOrderNumber"] = "45~01"  # the segment terminator inside a value
+    src = tmp_path / "pos.json"
+    src.write_text(json.dumps([documents[0], second]))
+    result = runner.invoke(app, ["translate", str(src), "--partner", "amazon", "--st02", "7"])
+    assert result.exit_code == 1
+    assert "document 2 of 2 (ST02 0008): partner amazon, 850 segment 2 BEG: BEG03 contains the delimiter '~': " \
+        "'45~01'" in result.output
+    second["purchaseOrderNumber"] = "4501"
+    second["orderDetails"]["items"][0]["buyerCatalogNumber"] = "X"  # a field the amazon map does not write
+    src.write_text(json.dumps([documents[0], second]))
+    result = runner.invoke(app, ["translate", str(src), "--partner", "amazon"])
+    assert result.exit_code == 1
+    assert "document 2 of 2 (ST02 0002): partner amazon, 850: field orderDetails.items[0].buyerCatalogNumber has " \
+        "no place in map" in result.output
+
+
 def test_translate_json_for_a_set_the_partner_does_not_exchange(tmp_path: Path) -> None:
     src = tmp_path / "ra.json"
     shutil.copy(REPO / "partners/generic/golden/180.json", src)
