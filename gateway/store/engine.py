@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -24,6 +26,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_SYNCHRONOUS = "FULL"
 _HOLDS_WRITER = "acorn_sqlite_writer"
 WRITER_LOCK_SUFFIX = ".writer-lock"
+# PostgreSQL: pooled connections older than this are replaced at checkout (firewalls and proxies drop idle ones).
+PG_POOL_RECYCLE_SECONDS = 1800
+_PG_CONNECTION_OK = 0  # libpq CONNECTION_OK (psycopg.pq.ConnStatus.OK; psycopg is imported by the dialect only)
 
 _fcntl: ModuleType | None
 try:
@@ -56,9 +61,31 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine, synchronous, _lock_file(url.database, bool(url.query.get("uri"))))
         return engine
     if url.get_backend_name() == "postgresql":
-        kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        kwargs.setdefault("pool_recycle", PG_POOL_RECYCLE_SECONDS)
+        engine = create_engine(url, **kwargs)
+        if not kwargs.get("pool_pre_ping"):
+            event.listen(engine, "checkout", _drop_closed_pg_connection)
+        return engine
     raise ConfigError(f"unsupported database {url.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def _drop_closed_pg_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout, without a round trip: a pooled connection the server has closed is replaced by a new one.
+
+    In place of ``pool_pre_ping`` (a ``SELECT 1`` round trip per checkout, two per inbound AS2 message). A server
+    that restarts or terminates a backend (``pg_ctl restart``, ``pg_terminate_backend``) sends an error and closes
+    the socket. The pool's connections never LISTEN, so the server has nothing else to say to an idle one: anything
+    readable means it is going (a rare notice costs a reconnect, nothing more), and a DisconnectionError makes the
+    pool connect afresh. A peer that vanished silently (no FIN) is found by the first statement, which invalidates
+    the pool (SQLAlchemy's disconnect handling); ``pool_recycle`` bounds a connection's age.
+    """
+    if dbapi_connection.closed or dbapi_connection.pgconn.status != _PG_CONNECTION_OK:
+        raise DisconnectionError("PostgreSQL connection already closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("PostgreSQL sent data to an idle pooled connection (server restart or backend "
+                                 "terminated)")
 
 
 def _lock_file(database: str | None, uri: bool) -> str | None:
@@ -147,45 +174,58 @@ def _configure_sqlite(engine: Engine, synchronous: str, lock_path: str | None) -
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    # Transactions begin, commit and roll back in the dialect: SQLAlchemy calls these with the pool's proxied
+    # connection (its ``info`` outlives the checkout), from its own begin/commit/rollback and from the pool's reset,
+    # and wraps their errors like a statement's; the sqlite3 calls cost microseconds where a statement through the
+    # Connection costs about a hundred (two BEGIN and two COMMIT per inbound AS2 message).
+    dialect: Any = engine.dialect
+
+    def do_begin(dbapi_connection: Any) -> None:
         # Every transaction takes the write lock up front: a deferred transaction that reads and then writes
         # can fail with SQLITE_BUSY at once under WAL, while IMMEDIATE waits (busy_timeout) and then runs alone.
         # This is what makes control numbers and job claims safe on SQLite (threads and processes).
         # A thread that already holds the lock through another connection must not wait on itself forever:
         # after the busy timeout it goes on to SQLite's own wait, which fails the way it always did.
-        if not connection.info.get(_HOLDS_WRITER):
+        info = _info(dbapi_connection)
+        if not info.get(_HOLDS_WRITER):
             lock = current()
             if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-                connection.info[_HOLDS_WRITER] = lock
+                info[_HOLDS_WRITER] = lock
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_connection.execute("BEGIN IMMEDIATE")
         except BaseException:
-            _release(connection)
+            _release(info)
             raise
 
-    @event.listens_for(engine, "commit")
-    def _on_commit(connection: Any) -> None:
-        # The "commit" event fires before SQLAlchemy's COMMIT: commit here and let go after it, so the next writer
-        # never meets this commit's fsync in SQLite's busy handler. SQLAlchemy's own commit then finds no open
-        # transaction (the sqlite3 module skips it). A failed COMMIT keeps the lock until the rollback.
-        if connection.info.get(_HOLDS_WRITER):
-            connection.exec_driver_sql("COMMIT")
-            _release(connection)
+    def do_commit(dbapi_connection: Any) -> None:
+        # Let go after the COMMIT (sqlite3 issues it: a transaction is open), so the next writer never meets this
+        # commit's fsync in SQLite's busy handler. A failed COMMIT keeps the lock until the rollback that follows.
+        dbapi_connection.commit()
+        _release(_info(dbapi_connection))
 
-    def _release(connection: Any) -> None:
-        lock = connection.info.pop(_HOLDS_WRITER, None)
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            dbapi_connection.rollback()
+        finally:
+            _release(_info(dbapi_connection))
+
+    def _info(dbapi_connection: Any) -> dict[Any, Any]:
+        try:
+            return dbapi_connection.info  # type: ignore[no-any-return]
+        except NotImplementedError:  # the dialect's first connect: an ad hoc connection, which never holds the lock
+            return {}
+
+    def _release(info: dict[Any, Any]) -> None:
+        lock = info.pop(_HOLDS_WRITER, None)
         if lock is not None:
             lock.release()
 
     def _release_record(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
-        # A connection checked in or invalidated while holding the lock (no COMMIT/ROLLBACK event) lets it go.
-        lock = record.info.pop(_HOLDS_WRITER, None) if record is not None else None
-        if lock is not None:
-            lock.release()
+        # A connection checked in or invalidated while holding the lock (no COMMIT/ROLLBACK) lets it go.
+        if record is not None:
+            _release(record.info)
 
-    # Fired just before the ROLLBACK itself (cheap: nothing to write, no fsync).
-    event.listen(engine, "rollback", _release)
+    dialect.do_begin, dialect.do_commit, dialect.do_rollback = do_begin, do_commit, do_rollback
     event.listen(engine, "checkin", _release_record)
     event.listen(engine, "invalidate", _release_record)
 
