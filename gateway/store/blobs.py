@@ -15,6 +15,8 @@ from gateway.store.enums import BlobKind
 from gateway.store.models import Blob
 
 BLOB_TABLE: Any = Blob.__table__  # type: ignore[attr-defined]
+# Hot-path statements are built once: SQLAlchemy then keeps their cache keys instead of recomputing them per call.
+_INSERT_BLOBS = insert(BLOB_TABLE)
 
 
 class NewBlob(NamedTuple):
@@ -41,7 +43,7 @@ def insert_blobs(session: Session, blobs: Sequence[NewBlob]) -> list[str]:
         for blob in blobs
     ]
     if rows:
-        session.connection().execute(insert(BLOB_TABLE), rows)
+        session.connection().execute(_INSERT_BLOBS, rows)
     return [row["id"] for row in rows]
 
 

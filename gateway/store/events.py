@@ -19,6 +19,7 @@ from gateway.store.models_ops import Event
 
 _TICK = timedelta(microseconds=1)
 EVENT_TABLE: Any = Event.__table__  # type: ignore[attr-defined]
+_INSERT_EVENTS = insert(EVENT_TABLE)  # built once: its cache key is kept, not recomputed per call
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
         if row["occurred_at"] <= before["occurred_at"]:
             row["occurred_at"] = before["occurred_at"] + _TICK
     if rows:
-        session.connection().execute(insert(EVENT_TABLE), rows)
+        session.connection().execute(_INSERT_EVENTS, rows)
 
 
 def list_events(

@@ -23,6 +23,12 @@ from gateway.store.enums import JobStatus
 from gateway.store.models_ops import Job
 
 CLAIMABLE = (JobStatus.PENDING, JobStatus.FAILED)
+_JOB_TABLE: Any = Job.__table__  # type: ignore[attr-defined]
+# Built once per dialect: SQLAlchemy keeps the statement's cache key instead of recomputing it per job.
+_INSERT_JOB = {
+    name: insert(_JOB_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_JOB_TABLE.c.id)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 def backoff_delay(
@@ -44,11 +50,9 @@ def _job_values(kind: str, payload: dict[str, Any] | None, subject_id: str | Non
 
 
 def _insert_deduped(session: Session, values: dict[str, Any]) -> bool:
-    table: Any = Job.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    # A Core execution with the values apart: no ORM bulk-insert path, and a statement cache key that is cheap.
-    return session.connection().execute(statement, values).scalar_one_or_none() is not None
+    # A Core execution with the values apart: no ORM bulk-insert path, and a statement built once.
+    connection = session.connection()
+    return connection.execute(_INSERT_JOB[connection.dialect.name], values).scalar_one_or_none() is not None
 
 
 def enqueue_job(
