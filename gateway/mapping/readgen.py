@@ -73,11 +73,7 @@ class _Gen:
 
     def outer_test(self, block: CBlock) -> str | None:
         """The test "some enclosing block takes this segment": the block's resolve table past its own routes."""
-        table: dict[str, list[Any]] = {}
-        for sid, cands in block.resolve.items():
-            matchers = [route[1] for up, route in cands if up > 0]
-            if matchers:
-                table[sid] = matchers
+        table = _outer(block)
         if not table:
             return None
         plain = frozenset(sid for sid, matchers in table.items() if any(m is None for m in matchers))
@@ -167,8 +163,32 @@ class _Gen:
             out.append(f"{ind}r.counts.append(({self.const('cs', seg)}, i + 2, el))")
         if isinstance(c, CLoop):
             inner = self.block(c.block)
-            out += [f"{ind}i = {inner}(r, segs, i + 1, n, o)", f"{ind}continue"]
+            passed = _passed(c.block)
+            if passed:  # an instance with nothing of its own (a line item of PO1 alone) is left without a call
+                out += [f"{ind}i += 1", f"{ind}if i < n and segs[i][0] not in {self.const('pass', passed)}:",
+                        f"{ind}    i = {inner}(r, segs, i, n, o)", f"{ind}continue"]
+            else:
+                out += [f"{ind}i = {inner}(r, segs, i + 1, n, o)", f"{ind}continue"]
         return out
+
+
+def _outer(block: CBlock) -> dict[str, list[Any]]:
+    """Segment ID -> the qualifier tests (None: any segment) of the enclosing blocks' routes, from ``resolve``."""
+    table: dict[str, list[Any]] = {}
+    for sid, cands in block.resolve.items():
+        matchers = [route[1] for up, route in cands if up > 0]
+        if matchers:
+            table[sid] = matchers
+    return table
+
+
+def _passed(block: CBlock) -> frozenset[str]:
+    """IDs a loop's block hands straight back on its first segment (none of its own, an enclosing block takes any
+    segment with it); empty when the block has required nodes, whose check must run on leaving."""
+    if block.required:
+        return frozenset()
+    own = {_trigger_id(c) for c in block.nodes}
+    return frozenset(sid for sid, matchers in _outer(block).items() if sid not in own and None in matchers)
 
 
 _RANK = {LOOP_LIST: 0, HL_LEVEL: 0, SEG_LIST: 1}  # where a segment ID's tests go in a block's chain
