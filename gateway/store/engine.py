@@ -138,7 +138,7 @@ class WriterLock:
             self._threads.release()
 
 
-_writer_locks: dict[str | None, WriterLock] = {}
+_writer_locks: dict[str, WriterLock] = {}
 _writer_locks_guard = threading.Lock()
 
 
@@ -165,7 +165,7 @@ def _configure_sqlite(engine: Engine, synchronous: str, lock_path: str | None) -
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from the sqlite3 module so the "begin" hook below decides.
+        # Take transaction control away from the sqlite3 module so do_begin below decides.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
