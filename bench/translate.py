@@ -136,7 +136,7 @@ def stages(partner: PartnerProfile, mapping: CompiledMap, path: Path) -> dict[st
                                              for i, _ in items])
     mapped = clock("map", lambda: [_mapped(i.transaction_set, i.interchange.delimiters, partner, mapping,
                                            i.interchange, i.group)[1] for i, _ in items])
-    docs = clock("canonical check (JSON form)", lambda: [mapping.canonical.json_form(d) for d in mapped])
+    docs = clock("canonical check (JSON form)", lambda: [mapping.canonical.read_form(d) for d in mapped])
     clock("JSON (orjson.dumps)", lambda: [orjson.dumps(d) for d in docs])
     return out
 

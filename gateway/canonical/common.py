@@ -112,11 +112,12 @@ class Document(CanonicalModel):
 
 def check_sscc(value: str) -> str:
     """An SSCC-18 with a valid GS1 mod-10 check digit."""
-    if len(value) != 18 or not value.isdigit():
+    if len(value) != 18 or not (value.isascii() and value.isdigit()):
         raise ValueError(f"SSCC must be 18 digits, got {value!r}")
-    total = 3 * sum(map(int, value[0:17:2])) + sum(map(int, value[1:17:2]))  # GS1 weights 3,1,3,1...
+    # GS1 weights 3,1,3,1... over the first 17 digits; ASCII digits are their code points less 48 ("0")
+    total = 3 * (sum(value[0:17:2].encode()) - 48 * 9) + sum(value[1:17:2].encode()) - 48 * 8
     expected = (10 - total % 10) % 10
-    if int(value[17]) != expected:
+    if ord(value[17]) - 48 != expected:
         raise ValueError(f"SSCC {value} has check digit {value[17]}, expected {expected}")
     return value
 

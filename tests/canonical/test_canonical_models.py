@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,19 @@ def test_sscc_check_digit() -> None:
         check_sscc("007121610006156803")
     with pytest.raises(ValueError, match="18 digits"):
         check_sscc("0071216100061568")
+    with pytest.raises(ValueError, match="18 digits"):  # digits, but not ASCII ones (Arabic-Indic)
+        check_sscc("\u0660" * 17 + "0")
+
+
+def test_sscc_check_digit_against_the_gs1_rule_on_random_bodies() -> None:
+    rng = random.Random("sscc")
+    for _ in range(2000):
+        body = "".join(rng.choice("0123456789") for _ in range(17))
+        weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
+        digit = (10 - weighted % 10) % 10
+        assert check_sscc(f"{body}{digit}") == f"{body}{digit}"
+        with pytest.raises(ValueError, match=f"check digit {(digit + 1) % 10}, expected {digit}"):
+            check_sscc(f"{body}{(digit + 1) % 10}")
 
 
 def test_ship_notice_refuses_bad_sscc_with_its_path() -> None:
