@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,10 +41,11 @@ def _pooled_backends(engine: Any, count: int) -> set[int]:
 
 
 @pytest.fixture
-def pg_url(migrated_url: str, db_backend: str) -> str:
-    if db_backend != "postgresql":
-        pytest.skip("PostgreSQL connection pool policy")
-    return migrated_url
+def pg_url(_acorn_databases: Any) -> Iterator[str]:
+    """A migrated PostgreSQL database (a pool policy of PostgreSQL only: no SQLite half to skip)."""
+    url: str = _acorn_databases.migrated("postgresql")
+    yield url
+    _acorn_databases.drop(url)
 
 
 def test_no_pre_ping_and_terminated_backends_are_replaced_at_checkout(pg_url: str) -> None:
