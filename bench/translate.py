@@ -1,6 +1,7 @@
 """X12 <-> canonical JSON throughput (MB/s, documents/s) on generated 20 MB 850 and 856 files.
 
 Run: .venv/bin/python -m bench.translate [--mb 20] [--stages] [--repeat 3]
+(``--stages``: CPU per stage in both directions, each stage over the whole file with the collector off)
 The files are written by the mapping engine itself (JSON -> X12 with the amazon profile, so every segment is
 mapped), into bench/out/ (gitignored). Beside each figure: a plain bytes.split loop over the same file.
 X12 -> JSON: streaming read, envelope check, grammar validation (when gateway.x12.validate is there; also timed
@@ -117,18 +118,7 @@ def stages(partner: PartnerProfile, mapping: CompiledMap, path: Path) -> dict[st
     from gateway.mapping.engine import _mapped
 
     out: dict[str, float] = {}
-
-    def clock(name: str, fn: Callable[[], Any]) -> Any:
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.process_time()
-            result = fn()
-            out[name] = time.process_time() - start
-        finally:
-            gc.enable()
-        return result
-
+    clock = _stage_clock(out)
     items = clock("read (scan, envelopes, segments)",
                   lambda: [(i, i.transaction_set.segments) for i in iter_transaction_sets(path)])
     if grammar_check is not None:
@@ -139,6 +129,48 @@ def stages(partner: PartnerProfile, mapping: CompiledMap, path: Path) -> dict[st
     docs = clock("canonical check (JSON form)", lambda: [mapping.canonical.read_form(d) for d in mapped])
     clock("JSON (orjson.dumps)", lambda: [orjson.dumps(d) for d in docs])
     return out
+
+
+def json_stages(partner: PartnerProfile, mapping: CompiledMap, texts: list[bytes]) -> dict[str, float]:
+    """CPU seconds per stage of JSON -> X12 (the steps of ``canonical_to_body``, then ``envelope``), as ``stages``."""
+    from gateway.mapping.outbound import Writer
+    from gateway.mapping.outgen import delimiters_for, walk_for
+    from gateway.x12.writer import write_body
+
+    out: dict[str, float] = {}
+    clock = _stage_clock(out)
+    delimiters = delimiters_for(partner, mapping.version[:5])
+    walk = walk_for(mapping.root)
+
+    def written(data: dict[str, Any]) -> list[list[str]]:
+        writer = Writer(mapping.root, "bench", delimiters.component, data)
+        walk(data, writer)
+        return writer.out
+
+    parsed = clock("orjson.loads", lambda: [orjson.loads(t) for t in texts])
+    docs = clock("canonical check (JSON form)", lambda: [mapping.canonical.json_form(d) for d in parsed])
+    assert all(clock("placement test", lambda: [mapping.placed(d) for d in docs]))
+    elements = clock("map (generated walk)", lambda: [written(d) for d in docs])
+    bodies = clock("write bodies", lambda: [write_body(e, delimiters, "bench") for e in elements])
+    when = datetime.datetime(2026, 1, 15, 10, 30)
+    clock("envelope", lambda: [envelope(partner, mapping, bodies[n:n + SETS_PER_INTERCHANGE], isa13=1, gs06=1,
+                                        st02_start=1, when=when) for n in range(0, len(bodies), SETS_PER_INTERCHANGE)])
+    return out
+
+
+def _stage_clock(out: dict[str, float]) -> Callable[[str, Callable[[], Any]], Any]:
+    """``clock(name, fn)``: run ``fn`` with the collector off and record its CPU seconds under ``name``."""
+    def clock(name: str, fn: Callable[[], Any]) -> Any:
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.process_time()
+            result = fn()
+            out[name] = time.process_time() - start
+        finally:
+            gc.enable()
+        return result
+    return clock
 
 
 def plain_split(path: Path) -> int:
@@ -192,10 +224,14 @@ def main() -> None:
         mb = len(data) / 1e6
         split_s, _, _ = _timed(plain_split, path)
         json_mb = sum(len(t) for t in texts) / 1e6
+        json_parts = json_stages(amazon, mapping, texts) if args.stages else {}
         del texts
         row = f"| {mb:.1f} | {{s:.2f}} | {{mbs:.1f}} | {{docs:,.0f}} | {{wall:.2f}} | {mb / split_s:.1f} |"
         print(f"| {code} | JSON -> X12 ({json_mb:.1f} MB JSON in, {json_mb / seconds:.1f} MB/s of JSON per core) "
               + row.format(s=seconds, mbs=mb / seconds, docs=count / seconds, wall=wall))
+        if json_parts:
+            print("|   | stages per 5 MB of X12, CPU s: "
+                  + ", ".join(f"{k} {v * 5 / mb:.2f}" for k, v in json_parts.items()) + " | | | | | | |")
         variants: list[tuple[str, Validate | None]] = [("read, envelope, map, check, JSON", None)]
         if grammar_check is not None:
             variants.append(("read, envelope, **grammar validation**, map, check, JSON", grammar_check))
