@@ -8,6 +8,7 @@ same lines into the generated walk of a whole map. Errors call back into the wri
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -71,19 +72,54 @@ def _get(lines: list[str], path: tuple[str, ...], indent: str, prefixes: _Prefix
         lines.append(f"{indent}v = {prefixes.below(prefixes.name(path[:-1]), path[-1])}")
 
 
-def _assign(lines: list[str], index: int, component: int | None, indent: str) -> None:
+def _assign(lines: list[str], target: str, index: int, component: int | None, indent: str) -> None:
+    """``target`` (the element's slot) = ``text``, or ``text`` into its component list."""
     if component is None:
-        lines.append(f"{indent}el[{index}] = text")
+        lines.append(f"{indent}{target} = text")
     else:
         lines.append(f"{indent}parts = comps.setdefault({index}, [])")
         lines.append(f"{indent}parts.extend([''] * ({component} - len(parts)))")
         lines.append(f"{indent}parts[{component - 1}] = text")
 
 
+class _Slots:
+    """Where the code puts each element's text: ``el[i]`` of a list made first (``by_list``), or a local ``e_i``
+    each, the list made once at the end from them, and from the texts known when the code is written (a constant,
+    a layout's value) in place, which saves a store and a load per element."""
+
+    def __init__(self, by_list: bool, writes: Counter[int]) -> None:
+        self.by_list = by_list
+        self.writes = writes  # index -> how many elements (and qualifier pairs) write it
+        self.fixed: dict[int, str] = {}  # index -> expression put straight into the list
+
+    def __call__(self, index: int) -> str:
+        return f"el[{index}]" if self.by_list else f"e_{index}"
+
+    def put(self, lines: list[str], index: int, component: int | None, indent: str, value: str) -> None:
+        """Code that sets element ``index`` (or a component of it) to the expression ``value``."""
+        if self.by_list or component is not None:
+            lines.append(f"{indent}text = {value}")
+            _assign(lines, self(index), index, component, indent)
+        elif not indent and self.writes[index] == 1:
+            self.fixed[index] = value
+        else:
+            lines.append(f"{indent}{self(index)} = {value}")
+
+    def values(self, seg: str, last: int, written: dict[int, str]) -> str:
+        """The list expression of the segment (not ``by_list``): fixed texts, locals, '' for what nothing writes."""
+        items = [repr(seg)] + [self.fixed.get(i) or (self(i) if i in written else "''") for i in range(1, last + 1)]
+        return f"[{', '.join(items)}]"
+
+    def start(self, written: dict[int, str]) -> str | None:
+        """The locals' first value (not ``by_list``): '' for those that may stay unwritten."""
+        empty = [self(i) for i, how in sorted(written.items()) if how != "filled" and i not in self.fixed]
+        return f"{' = '.join(empty)} = ''" if empty else None
+
+
 def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespace: dict[str, Any], *,
                   obj: str = "obj", where: str = "where", force: bool | None = None, tag: str = "",
                   append: str = "w.out.append", known: dict[str, str] | None = None,
-                  assumed: set[tuple[str, str]] | None = None) -> list[str]:
+                  assumed: set[tuple[str, str]] | None = None, by_list: bool = False) -> list[str]:
     """Code (unindented) that emits one segment node (``elements`` are CElement) from the dict named ``obj``.
 
     ``where`` is an expression for the "path." of ``obj`` in messages; ``force`` True or False when known here,
@@ -91,7 +127,9 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
     With ``known`` (the object's layout: key -> variable of its value), a field of the object itself is written
     without a test when its key is absent or holds non-empty text, and an object on the way to a field is read
     without a test when its key holds a dict: each such (key, "str" or "dict") is added to ``assumed``, which
-    the caller must make sure of before this code runs.
+    the caller must make sure of before this code runs. ``by_list``: the elements go into a list made first (the
+    plain form, which the tests hold the other to); a segment with components or qualifier pairs placed at run
+    time is written so in any case.
     """
     tracked = force is not True  # when forced, whether anything was filled does not matter
     lines = ["el = LIST"] + (["filled = False"] if tracked else [])  # LIST: once the last element is known
@@ -109,6 +147,10 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
         assumed = set()
     prefixes = _Prefixes(obj, known, assumed)
     has_comps = any(e.component is not None for e in elements)
+    static_pairs = pairs is not None and known is not None and all(len(p) == 1 for p in pairs.table.values())
+    writes = Counter(e.index for e in elements)
+    writes.update(q + n for q in (pairs.qualifiers if pairs is not None else ()) for n in (0, 1))
+    slot = _Slots(by_list or has_comps or (pairs is not None and not static_pairs), writes)
     if has_comps:
         lines.append("comps = {}")
     for k, e in enumerate(elements):
@@ -125,11 +167,11 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             if known is not None and (key not in known or (len(e.path) == 1 and plain)):
                 if key in known:  # non-empty text (assumed): no test
                     assumed.add((key, "str"))
-                    lines += [indent + line for line in filled] + [f"{indent}el[{e.index}] = {known[key]}"]
+                    lines += [indent + line for line in filled]
+                    slot.put(lines, e.index, None, indent, known[key])
                     mark(e.index, not indent)
                 elif spec.default is not None:  # absent: the default
-                    lines.append(f"{indent}text = {spec.default!r}")
-                    _assign(lines, e.index, e.component, indent)
+                    slot.put(lines, e.index, e.component, indent, repr(spec.default))
                     mark(e.index, not indent and spec.default != "" and e.component is None)
                 elif indent:
                     lines.append(f"{indent}pass")
@@ -138,16 +180,16 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             mark(e.index, False)
             if plain:  # text as is: the common case first
                 lines += [f"{indent}if type(v) is str and v:", *(f"{indent}    {line}" for line in filled),
-                          f"{indent}    el[{e.index}] = v", f"{indent}elif v is None or v == '':"]
-                lines.append(f"{indent}    el[{e.index}] = {spec.default!r}" if spec.default is not None
+                          f"{indent}    {slot(e.index)} = v", f"{indent}elif v is None or v == '':"]
+                lines.append(f"{indent}    {slot(e.index)} = {spec.default!r}" if spec.default is not None
                              else f"{indent}    pass")
                 lines += [f"{indent}else:", *(f"{indent}    {line}" for line in filled),
-                          f"{indent}    el[{e.index}] = str(v)"]
+                          f"{indent}    {slot(e.index)} = str(v)"]
                 continue
             lines.append(f"{indent}if v is None or v == '':")
             if spec.default is not None:
                 lines.append(f"{indent}    text = {spec.default!r}")
-                _assign(lines, e.index, e.component, indent + "    ")
+                _assign(lines, slot(e.index), e.index, e.component, indent + "    ")
             else:
                 lines.append(f"{indent}    pass")
             lines.append(f"{indent}else:")
@@ -170,18 +212,17 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
                 lines += [f"{inner}try:", f"{inner}    text = {conv}(v)",
                           f"{inner}except (ValueError, ArithmeticError) as exc:",
                           f"{inner}    raise w.fail(str(exc), {where} + {field!r}) from None"]
-            _assign(lines, e.index, e.component, inner)
+            _assign(lines, slot(e.index), e.index, e.component, inner)
         elif spec.const is not None:
-            lines.append(f"{indent}text = {spec.const!r}")
-            _assign(lines, e.index, e.component, indent)
+            slot.put(lines, e.index, e.component, indent, repr(spec.const))
             mark(e.index, not indent and spec.const != "" and e.component is None)
         else:
             compute = f"compute{tag}_{k}"
             namespace[compute] = spec.compute
             lines += [f"{indent}text = w.compute({compute})", *(indent + line for line in filled)]
-            _assign(lines, e.index, e.component, indent)
+            _assign(lines, slot(e.index), e.index, e.component, indent)
             mark(e.index, not indent and e.component is None)  # a count or a sum: never empty
-    if pairs is not None and known is not None and all(len(p) == 1 for p in pairs.table.values()):
+    if static_pairs and known is not None:
         # which qualifiers are filled is known from the layout: each goes straight to its slot
         free = 0
         for qual, path in pairs.table.items():
@@ -194,7 +235,9 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
             assumed.add((path[0], "str"))
             q = pairs.qualifiers[free]
             free += 1
-            lines += [f"el[{q}] = {qual!r}", f"el[{q + 1}] = {known[path[0]]}", *filled]
+            slot.put(lines, q, None, "", repr(qual))
+            slot.put(lines, q + 1, None, "", known[path[0]])
+            lines += filled
             mark(q, True)
             mark(q + 1, True)
     elif pairs is not None:
@@ -218,10 +261,16 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
     # the list goes up to the last element anything writes; trailing empty elements go (never the segment ID),
     # which takes no test when the last one is always non-empty text
     last = max(state, default=0)
-    lines[0] = f"el = {[seg] + [''] * last!r}"
-    if last and state[last] != "filled":
+    trim = bool(last) and state[last] != "filled"
+    if slot.by_list:
+        lines[0] = f"el = {[seg] + [''] * last!r}"
+    else:
+        lines[0] = slot.start(state) or ""
+        body.append(f"el = {slot.values(seg, last, state)}" if trim else f"{append}({slot.values(seg, last, state)})")
+    if trim:
         body += ["while el[-1] == '':", "    del el[-1]"]
-    body.append(f"{append}(el)")
+    if slot.by_list or trim:
+        body.append(f"{append}(el)")
     sure = "filled = True" in lines  # set at the top level: always filled
     if force is False and not any(line.strip() == "filled = True" for line in lines):
         return []  # nothing can fill it (every field absent in this layout): no code at all
@@ -231,13 +280,13 @@ def segment_lines(seg: str, elements: list[Any], pairs: Any, size: int, namespac
         lines.append("if filled or force:" if force is None else "if filled:")
         lines += ["    " + line for line in body]
     lines[head:head] = prefixes.lines()
-    return lines
+    return lines if lines[0] else lines[1:]
 
 
 def build_emitter(seg: str, elements: list[Any], pairs: Any, size: int) -> Emitter:
     """The output function of one compiled segment node (``elements`` are CElement)."""
     namespace: dict[str, Any] = {}
-    body = segment_lines(seg, elements, pairs, size, namespace)
+    body = segment_lines(seg, elements, pairs, size, namespace, by_list=True)  # the plain form: the reference
     lines = ["def emit(obj, w, where, force):", "    if not isinstance(obj, dict):",
              "        obj = {}  # every field reads as missing, as for any non-object",
              *("    " + line for line in body), "    return filled or force"]
