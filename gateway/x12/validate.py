@@ -18,9 +18,9 @@ from gateway.x12.grammar import GrammarLibrary, library
 from gateway.x12.grammar_model import Grammar, LoopDef, SegmentDef
 from gateway.x12.issues import Issue, Level
 from gateway.x12.model import Delimiters, TransactionSet
-from gateway.x12.scanner import RawBody
-from gateway.x12.validate_elements import CompiledElement, check_elements, compile_segment, fast_pattern
-from gateway.x12.validate_fast import BodyPattern, SetSource, hl_consistent, hl_parents, raw_parts
+from gateway.x12.validate_elements import CompiledElement, check_elements, compile_segment
+from gateway.x12.validate_fast import BodyPattern, SetSource, hl_consistent, hl_parents, raw_parts, set_text
+from gateway.x12.validate_regex import fast_pattern
 
 # AK304 / IK304 codes
 UNRECOGNIZED, UNEXPECTED, MISSING, LOOP_OVER, SEGMENT_OVER, ELEMENT_ERRORS = "1", "2", "3", "4", "5", "8"
@@ -104,25 +104,26 @@ class CompiledGrammar:
         self.known = frozenset(s.segment_id for s in grammar.segments())
         self.component_sep = component_sep
         self.hl_parents = hl_parents(grammar.body)
-        self._bodies: dict[str, BodyPattern] = {}
-        self._hl_memo: dict[tuple[tuple[str, str, str], ...], bool] = {}
+        self._bodies: dict[tuple[str, bool], BodyPattern] = {}
+        self._hl_memo: dict[str, bool] = {}
 
-    def body_matches(self, text: str, token: str) -> bool:
-        """Whether the body text (every segment followed by ``token``) is valid as a whole (the fast path)."""
-        pattern = self._bodies.get(token)
+    def set_matches(self, text: str, token: str) -> bool:
+        """Whether a whole set's text (ST to SE, every segment followed by ``token``) is valid (the fast path)."""
+        key = (token, text.isascii())  # ASCII text gets the pattern whose value classes are bitmap tests
+        pattern = self._bodies.get(key)
         if pattern is None:
-            pattern = self._bodies[token] = BodyPattern(self.grammar.body, self.element_sep, self.component_sep,
-                                                        token)
+            pattern = self._bodies[key] = BodyPattern(self.grammar.body, self.element_sep, self.component_sep,
+                                                      token, key[1])
         if pattern.fullmatch(text) is None:
             return False
         if not self.hl_parents:
             return True
-        # The body pattern guarantees HL01 and HL03 (so their separators) in every HL; the verdict on a hierarchy
-        # depends only on its (HL01, HL02, HL03) triples, and the same shapes recur set after set.
-        hls = tuple(pattern.hl_triples(text))
+        # The pattern guarantees HL01 and HL03 (so their separators) in every HL; the verdict on a hierarchy
+        # depends only on its HL segments, and the same shapes recur set after set.
+        hls = pattern.hl_key(text)
         verdict = self._hl_memo.get(hls)
         if verdict is None:
-            verdict = hl_consistent(hls, self.hl_parents)
+            verdict = hl_consistent(pattern.hl_triples(hls), self.hl_parents)
             if len(self._hl_memo) >= _HL_MEMO:
                 self._hl_memo.clear()
             self._hl_memo[hls] = verdict
@@ -256,7 +257,8 @@ class _Walk:
 
 def infer_version(tset: TransactionSet, delimiters: Delimiters) -> str:
     """004010 or 005010: ST03 when present, else 00501+ interchanges are the ones with a repetition separator."""
-    st03 = tset.implementation_reference
+    header = tset.header.elements
+    st03 = header[3] if len(header) > 3 else ""
     if st03[:6].isdigit():
         return st03[:6]
     return "005010" if delimiters.repetition is not None else "004010"
@@ -320,24 +322,8 @@ class Validator:
 
     @staticmethod
     def _fast_valid(compiled: CompiledGrammar, tset: TransactionSet, sep: str, terminator: str) -> bool:
-        trailer = tset.trailer
-        children = compiled.root.children
-        if trailer is None or children[0].fast(sep.join(tset.header.elements), 2) is None \
-                or children[-1].fast(sep.join(trailer.elements), 2) is None:
-            return False
-        pending = getattr(tset, "_pending", None)
-        if pending and all(isinstance(p, RawBody) and p.element == sep for p in pending) \
-                and sum(p.count for p in pending) == tset.segment_count:
-            token = pending[0].token
-            if any(p.token != token or not p.text.endswith(token) for p in pending):
-                return False
-            text = "".join(p.text for p in pending)
-        else:
-            token = terminator
-            if any(token in e for seg in tset.segments for e in seg.elements):
-                return False
-            text = "".join(sep.join(seg.elements) + token for seg in tset.segments)
-        return compiled.body_matches(text, token)
+        found = set_text(tset, sep, terminator)
+        return found is not None and compiled.set_matches(found[0], found[1])
 
 
 @lru_cache(maxsize=8)

@@ -6,8 +6,6 @@ back as small tuples that the validator turns into Issues only when there are an
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import date
 
 from gateway.x12.grammar_model import ElementDef, SegmentDef
@@ -109,73 +107,3 @@ def check_elements(elements: list[str], specs: tuple[CompiledElement, ...], comp
             elif cspec[1]:
                 out.append((pos, i + 1, MISSING, "required component missing", None, None, cspec[6]))
     return out
-
-
-# --- fast path: one regular expression per segment definition that matches exactly the valid segments --------
-
-_DAY = r"(?!0000)[0-9]{4}(?:(?:0[13578]|1[02])(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)(?:0[1-9]|[12][0-9]|30)" \
-       r"|02(?:0[1-9]|1[0-9]|2[0-8]))"  # 29 February goes the slow way (leap years)
-_HOUR = r"(?:[01][0-9]|2[0-3])[0-5][0-9]"
-_NEVER = r"(?!)"  # formats the fast path does not cover are always checked in detail
-
-
-def _value_pattern(spec: CompiledElement, stop: str) -> str:
-    kind, lo, hi, codes = spec[2], spec[3], spec[4], spec[5]
-    if kind <= ID:
-        if codes is not None:
-            fitting = sorted((c for c in codes if lo <= len(c) <= hi), key=len, reverse=True)
-            return "(?:" + "|".join(re.escape(c) for c in fitting) + ")" if fitting else _NEVER
-        return f"[^{stop}]{{{lo},{hi}}}+"
-    if kind == NUM:
-        return f"-?[0-9]{{{lo},{hi}}}+"
-    if kind == REAL:
-        # every alternative must end where the value ends: the enclosing groups are possessive
-        return f"-?(?:[0-9]{{{lo},{hi}}}(?![0-9.])|(?=[0-9.]{{{lo + 1},{hi + 1}}}(?![0-9.]))[0-9]*\\.[0-9]+)"
-    if kind == DT:
-        return _DAY if lo == hi == 8 else _NEVER
-    if kind == TM:
-        if (lo, hi) == (4, 8):
-            return _HOUR + "(?:[0-5][0-9][0-9]{0,2})?"
-        return _HOUR if (lo, hi) == (4, 4) else _NEVER
-    return _NEVER
-
-
-def _sequence(items: list[tuple[bool, str]], sep: str) -> str:
-    """Elements joined by ``sep``; trailing optional elements may be left off, empty optional ones are allowed."""
-    tail = ""
-    needed = False
-    for required, pattern in reversed(items):
-        needed = needed or required
-        # possessive: a value ends at a separator, so nothing is ever given back (no backtracking state to keep)
-        body = pattern if required else f"(?:{pattern})?+"
-        tail = f"(?:{sep}{body}{tail})" + ("" if needed else "?+")
-    return tail
-
-
-def element_pattern(specs: tuple[CompiledElement, ...], element_sep: str, component_sep: str, stop: str = ""
-                    ) -> str:
-    """Regex source for the text after a segment ID whose elements have no problem at all.
-
-    ``stop`` lists further characters no value may contain (the segment terminator, for whole-set patterns).
-    """
-    e, c = re.escape(element_sep), re.escape(component_sep)
-    extra = re.escape(stop) if stop else ""
-    simple_stop = e + extra
-    composite_stop = e + (c if element_sep != component_sep else "") + extra
-    items: list[tuple[bool, str]] = []
-    for spec in specs:
-        comps = spec[7]
-        if comps:
-            first = comps[0]
-            rest = _sequence([(cs[1], _value_pattern(cs, composite_stop)) for cs in comps[1:]], c)
-            head = _value_pattern(first, composite_stop)
-            items.append((spec[1], (head if first[1] else f"(?:{head})?+") + rest))
-        else:
-            items.append((spec[1], _value_pattern(spec, simple_stop)))
-    return _sequence(items, e)
-
-
-def fast_pattern(specs: tuple[CompiledElement, ...], element_sep: str, component_sep: str
-                 ) -> Callable[[str, int], object]:
-    """``fullmatch(segment_text, len(segment_id))``: a match means the elements have no problem at all."""
-    return re.compile(element_pattern(specs, element_sep, component_sep), re.DOTALL).fullmatch

@@ -9,12 +9,14 @@ match linear: like the walker, the regex never backtracks into a loop it has lef
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
 
 from gateway.x12.grammar_model import LoopDef, SegmentDef
 from gateway.x12.model import Segment, TransactionSet
 from gateway.x12.scanner import RawBody
-from gateway.x12.validate_elements import compile_segment, element_pattern
+from gateway.x12.validate_elements import compile_segment
+from gateway.x12.validate_regex import element_pattern
 
 _MAX_REPEAT = 65535  # larger counted repeats are treated as unbounded by the fast path (the walker counts them)
 _GUARDED_RUN = 3  # optional siblings in a row that get one lookahead of their segment IDs in front
@@ -32,30 +34,49 @@ def _quantifier(required: bool, limit: int | None) -> str:
 
 
 class BodyPattern:
-    """The body (between ST and SE) of one grammar as a regex for one set of delimiters and terminator."""
+    """A whole transaction set (ST, body, SE) of one grammar as a regex for one set of delimiters and terminator."""
 
-    def __init__(self, root: LoopDef, element_sep: str, component_sep: str, token: str) -> None:
+    def __init__(self, root: LoopDef, element_sep: str, component_sep: str, token: str, ascii_only: bool = False
+                 ) -> None:
         self.element_sep, self.component_sep, self.token = element_sep, component_sep, token
+        self.ascii_only = ascii_only
         stop = token[0]
         self._segments: dict[int, str] = {}
         self._stop = stop
-        body = self._sequence(root.children[1:-1])
-        self.fullmatch: Callable[[str], object] = re.compile(body, re.DOTALL).fullmatch
-        e, t = re.escape(element_sep), re.escape(token)
-        value = f"([^{e}{re.escape(stop)}]*)"
-        # a literal prefix lets the regex engine skip ahead; a body starting with HL gets the token prepended
-        self._hl_find: Callable[[str], list[tuple[str, str, str]]] = re.compile(
-            f"{t}HL{e}{value}{e}{value}{e}{value}").findall
-        self._hl_head = "HL" + element_sep
+        children = root.children
+        st, se = children[0], children[-1]
+        assert isinstance(st, SegmentDef) and isinstance(se, SegmentDef)
+        whole = self._segment(st) + self._sequence(children[1:-1]) + self._segment(se)
+        self.fullmatch: Callable[[str], object] = re.compile(whole, re.DOTALL).fullmatch
+        self._hl_marker = token + "HL" + element_sep
 
-    def hl_triples(self, text: str) -> list[tuple[str, str, str]]:
-        """(HL01, HL02, HL03) of every HL segment of a body, in order."""
-        return self._hl_find(self.token + text if text.startswith(self._hl_head) else text)
+    def hl_key(self, text: str) -> str:
+        """The HL segments of a set's text without their ID, joined by the terminator (ST comes first: every HL
+        follows a terminator, and no value holds one once the pattern has matched)."""
+        marker, token = self._hl_marker, self.token
+        find = text.find
+        skip = len(marker)
+        found: list[str] = []
+        pos = find(marker)
+        while pos >= 0:
+            end = find(token, pos + skip)
+            found.append(text[pos + skip:end])
+            pos = find(marker, end)
+        return token.join(found)
+
+    def hl_triples(self, key: str) -> tuple[tuple[str, str, str], ...]:
+        """(HL01, HL02, HL03) of every HL segment in an ``hl_key``."""
+        if not key:
+            return ()
+        sep = self.element_sep
+        return tuple((parts[0], parts[1], parts[2]) for parts in
+                     ((segment.split(sep) + ["", ""])[:3] for segment in key.split(self.token)))
 
     def _segment(self, seg: SegmentDef) -> str:
         key = id(seg)
         if key not in self._segments:
-            elements = element_pattern(compile_segment(seg), self.element_sep, self.component_sep, self._stop)
+            elements = element_pattern(compile_segment(seg), self.element_sep, self.component_sep, self._stop,
+                                       self.ascii_only)
             self._segments[key] = re.escape(seg.segment_id) + elements + re.escape(self.token)
         return self._segments[key]
 
@@ -78,12 +99,7 @@ class BodyPattern:
         run: list[SegmentDef | LoopDef] = []
 
         def flush() -> None:
-            if len(run) >= _GUARDED_RUN:
-                ids = sorted({_segment_id(n) for n in run}, key=lambda i: (-len(i), i))
-                guard = "|".join(re.escape(i) for i in ids)
-                out.append(f"(?:(?={guard}){''.join(self._node(n) for n in run)})?+")
-            else:
-                out.extend(self._node(n) for n in run)
+            out.append(self._guarded(run))
             run.clear()
 
         for node in nodes:
@@ -94,6 +110,73 @@ class BodyPattern:
                 run.append(node)
         flush()
         return "".join(out)
+
+    def _optional(self, node: SegmentDef | LoopDef) -> str:
+        """An optional sibling as an alternation with an empty branch, entered only when its first segment ID
+        starts here (the engine rejects the branch by its first character)."""
+        if isinstance(node, SegmentDef):
+            one, limit = self._segment(node), node.max_use
+        else:
+            first = node.children[0]
+            assert isinstance(first, SegmentDef)
+            one, limit = self._segment(first) + "(?>" + self._sequence(node.children[1:]) + ")", node.repeat
+        more = "" if limit == 1 else f"(?:{one}){_quantifier(False, None if limit is None else limit - 1)}"
+        return f"(?:{one}{more}|)"
+
+    def _guarded(self, run: list[SegmentDef | LoopDef]) -> str:
+        """A run of optional siblings; three or more behind one lookahead of their first segment IDs.
+
+        The lookahead is a prefix tree of the IDs (one branch per first character, which the engine rejects
+        without entering it), so a run that cannot start here is passed at once. Inside, the siblings are tried
+        in order as alternations with an empty branch, in one atomic group: as greedy and final as possessive
+        repeats, without their set-up for every sibling that is not there.
+        """
+        if len(run) < _GUARDED_RUN:
+            return "".join(self._node(n) for n in run)
+        inner = "".join(self._optional(n) for n in run)
+        return f"(?:(?={_prefix_tree({_segment_id(n) for n in run})})(?>{inner}))?+"
+
+
+def set_text(tset: TransactionSet, element_sep: str, terminator: str) -> tuple[str, str] | None:
+    """The whole set as one text (ST, body, SE, each followed by the token) and that token; None when the fast path
+    cannot tell (no SE, or a body read with other delimiters or an unterminated last segment).
+
+    A body the reader kept unsplit (scanner.RawBody) is used as it is; anything else is joined from its segments.
+    """
+    trailer = tset.trailer
+    if trailer is None:
+        return None
+    parts = tset.pending_parts()
+    head, tail = element_sep.join(tset.header.elements), element_sep.join(trailer.elements)
+    if len(parts) == 1:  # the usual case, without the general one's generators
+        part = parts[0]
+        if isinstance(part, RawBody) and part.element == element_sep:
+            token = part.token
+            return (head + token + part.text + tail + token, token) if part.text.endswith(token) else None
+    token = terminator
+    if parts and all(isinstance(p, RawBody) and p.element == element_sep for p in parts):
+        raw = typing.cast(list[RawBody], parts)
+        token = raw[0].token
+        if any(p.token != token or not p.text.endswith(token) for p in raw):
+            return None
+        body = "".join(p.text for p in raw)
+    else:
+        segments = tset.segments
+        if any(token in e for seg in segments for e in seg.elements):
+            return None
+        body = "".join(element_sep.join(seg.elements) + token for seg in segments)
+    return head + token + body + tail + token, token
+
+
+def _prefix_tree(ids: set[str]) -> str:
+    """An alternation that matches where any of ``ids`` starts, one branch per first character (the engine
+    rejects a branch by its first character without entering it)."""
+    branches: list[str] = []
+    for first in sorted({i[0] for i in ids}):
+        rest = {i[1:] for i in ids if i[0] == first}
+        head = re.escape(first)
+        branches.append(head if "" in rest else head + _prefix_tree(rest))
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def _segment_id(node: SegmentDef | LoopDef) -> str:
