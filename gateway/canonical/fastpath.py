@@ -31,6 +31,8 @@ _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")  # str(Decimal(text))
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+INT_TEXT = _INT.fullmatch  # whole numbers whose int() the JSON form holds
+TIME_TEXT = _TIME.fullmatch  # times already in their JSON form
 
 
 def prune(obj: Any, top: bool = False) -> Any:
@@ -92,7 +94,7 @@ class ModelChecker:
         return out  # type: ignore[no-any-return]
 
 
-def _memo(test: Callable[[str], bool]) -> tuple[set[str], Callable[[str], bool]]:
+def memo(test: Callable[[str], bool]) -> tuple[set[str], Callable[[str], bool]]:
     """(known, check): ``check(text)`` runs ``test`` and remembers texts that pass in ``known`` (bounded), so the
     generated code tests ``text in known`` first: documents of one map repeat a few dates and prices."""
     known: set[str] = set()
@@ -107,7 +109,7 @@ def _memo(test: Callable[[str], bool]) -> tuple[set[str], Callable[[str], bool]]
     return known, check
 
 
-def _is_date(text: str) -> bool:
+def is_date(text: str) -> bool:
     if _DATE.fullmatch(text) is None:
         return False
     try:
@@ -117,7 +119,7 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _is_decimal(text: str) -> bool:
+def is_decimal(text: str) -> bool:
     return _DECIMAL.fullmatch(text) is not None
 
 
@@ -135,7 +137,7 @@ def _subtree(model: type[BaseModel], top: bool) -> Checker:
     return check
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool, bool]:
+def unwrap(annotation: Any) -> tuple[Any, bool, bool]:
     """(inner type, optional, is_list) of ``X | None`` / ``list[X]`` annotations."""
     optional = is_list = False
     origin = typing.get_origin(annotation)
@@ -150,7 +152,20 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, bool]:
     return annotation, optional, is_list
 
 
-class _Unsupported(Exception):
+def constraints(info: FieldInfo) -> tuple[int, str | None]:
+    """(min length, pattern) of a field; ValueError for any other constraint."""
+    min_len, pattern = 0, None
+    for meta in info.metadata:
+        if isinstance(meta, MinLen):
+            min_len = meta.min_length
+        elif getattr(meta, "pattern", None) is not None and len(vars(meta)) == 1:
+            pattern = meta.pattern
+        else:
+            raise _Unsupported(f"{info.alias}: {meta!r}")
+    return min_len, pattern
+
+
+class _Unsupported(ValueError):
     """A field shape the generated checker does not handle: that model is left to pydantic."""
 
 
@@ -172,8 +187,8 @@ class _Builder:
     """Generates one checker per model: a general one over the model's fields, plus one per input key layout."""
 
     def __init__(self) -> None:
-        dates, date_ok = _memo(_is_date)
-        decimals, decimal_ok = _memo(_is_decimal)
+        dates, date_ok = memo(is_date)
+        decimals, decimal_ok = memo(is_decimal)
         self.namespace: dict[str, Any] = {"FAIL": FAIL, "M": _MISSING, "INT": _INT.fullmatch, "TIME": _TIME.fullmatch,
                                           "DATES": dates, "date_ok": date_ok, "DECIMALS": decimals,
                                           "decimal_ok": decimal_ok}
@@ -220,15 +235,8 @@ class _Builder:
     def field(self, owner: str, field_name: str, info: FieldInfo, validator: Callable[[Any], Any] | None,
               top: bool) -> _Field:
         key = info.alias or field_name
-        inner, optional, is_list = _unwrap(info.annotation)
-        min_len, pattern = 0, None
-        for meta in info.metadata:
-            if isinstance(meta, MinLen):
-                min_len = meta.min_length
-            elif getattr(meta, "pattern", None) is not None and len(vars(meta)) == 1:
-                pattern = meta.pattern
-            else:
-                raise _Unsupported(f"{field_name}: {meta!r}")
+        inner, optional, is_list = unwrap(info.annotation)
+        min_len, pattern = constraints(info)
         keep_empty = top and key == "unmapped"
         if is_list:
             if not (isinstance(inner, type) and issubclass(inner, BaseModel)) or validator or pattern:
@@ -293,7 +301,7 @@ class _Builder:
         if pattern is not None:
             # pydantic's (Rust) regex has no "$ before a final newline" rule: leave any newline to pydantic.
             search = re.compile(pattern).search
-            self.namespace[f"pats_{tag}"], self.namespace[f"pat_{tag}"] = _memo(
+            self.namespace[f"pats_{tag}"], self.namespace[f"pat_{tag}"] = memo(
                 lambda text: search(text) is not None and "\n" not in text)
             lines += [f"if v not in pats_{tag} and not pat_{tag}(v):", "    return FAIL"]
         return lines

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from gateway.mapping import convert
 from gateway.mapping.codegen import Filler, build_filler, build_matcher
 from gateway.mapping.emitgen import Emitter, build_emitter
+from gateway.mapping.readcert import Certifier, Place, Scope
+from gateway.mapping.readwalk import build_walker
 from gateway.mapping.segments import SEGMENT_ELEMENTS
 from gateway.mapping.spec import ElementSpec, HLNode, LoopNode, MapSpec, Node, SegmentNode
 
@@ -22,6 +24,7 @@ class CElement:
     to_x12: Callable[[object], str]
     codes: dict[str, str] | None  # X12 code -> JSON value
     reverse: dict[str, str] | None  # JSON value -> X12 code
+    values: Callable[[object], list[object]] | None = None  # generated: a computed element's values (readwalk)
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class CSeg:
     prefix: str = ""  # "path." of the node's object, for error messages on output
     base: str = ""  # "list.path" of a repeating node
     match: Callable[[list[str]], bool] = bool  # generated: do this segment's elements select the node?
+    scope_end: list[str] = field(default_factory=list)  # a list item's required-field checks (readcert)
 
 
 # What an input segment that selects a node does (the first element of a Route)
@@ -63,6 +67,7 @@ class CBlock:
     # segment ID -> (blocks to leave, route) over this block and the blocks around it, innermost first: what
     # Reader.search finds from a frame of this block outwards, for the generated reader (readgen; see ``_link``)
     resolve: dict[str, tuple[tuple[int, Route], ...]] = field(default_factory=dict)
+    place: Place | None = None  # where the block's object sits in the canonical model (certifying reader)
 
 
 @dataclass(slots=True)
@@ -73,6 +78,7 @@ class CLoop:
     block: CBlock  # the loop's own nodes after the trigger
     prefix: str = ""
     base: str = ""
+    scope_end: list[str] = field(default_factory=list)  # an instance's required-field checks (readcert)
 
 
 @dataclass(slots=True)
@@ -81,6 +87,7 @@ class CLevel:
     list_path: tuple[str, ...] | None
     parents: tuple[str, ...]
     block: CBlock
+    scope_end: list[str] = field(default_factory=list)  # a level object's required-field checks (readcert)
 
 
 @dataclass(slots=True)
@@ -125,8 +132,23 @@ def _element(spec: ElementSpec, codes: dict[str, dict[str, str]]) -> CElement:
     return CElement(spec, spec.index, spec.component, spec.path, to_json, convert.outbound(spec), table, reverse)
 
 
-def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> CSeg:
+def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]], place: Place | None,
+             trigger: bool = False, fresh: bool = False) -> CSeg:
+    """A segment node; ``place`` is its block's (or, for a loop's ``trigger``, the loop object's) place."""
+    target = place
+    if place is not None and not trigger:
+        target, fresh = place.at(node.path, node.list_path)
+    if target is not None:
+        for e in node.elements:
+            if e.path is not None:
+                target.wrote(e.path)
+        for p in (node.pairs.table.values() if node.pairs else ()):
+            target.wrote(p)
     elements = [_element(e, codes) for e in node.elements]
+    if place is not None:
+        for ce in elements:
+            if ce.spec.compute is not None and ce.spec.compute[0] in ("count", "sum"):
+                ce.values = build_walker(place.cert, tuple(ce.spec.compute[1].split(".")))
     matches = tuple((e.index, e.const) for e in node.elements
                     if e.const is not None and e.when is None and e.component is None)
     soft = tuple((e.index, e.const) for e in node.elements
@@ -143,43 +165,82 @@ def _segment(node: SegmentNode, idx: int, codes: dict[str, dict[str, str]]) -> C
                + [1])
     unconsumed = tuple(i for i in range(1, SEGMENT_ELEMENTS[node.segment] + 1) if i not in used or i in composite)
     frozen = {k: frozenset(v) for k, v in composite.items()}
-    fill = build_filler(node.segment, elements, unconsumed, frozen, node.pairs)
+    fill = build_filler(node.segment, elements, unconsumed, frozen, node.pairs, target, fresh)
     computed = tuple(e.index for e in node.elements if e.compute is not None)
     emit = build_emitter(node.segment, elements, node.pairs, size)
+    ends = target.scope_end("o") if target is not None and fresh and not trigger else []
     return CSeg(node, idx, node.segment, matches, soft, elements, unconsumed, frozen, size, fill,
-                not matches and not soft, computed, emit, *_where(node), build_matcher(matches, soft))
+                not matches and not soft, computed, emit, *_where(node), build_matcher(matches, soft), ends)
 
 
 def _where(node: SegmentNode | LoopNode) -> tuple[str, str]:
     return "".join(f"{p}." for p in node.path), ".".join(node.list_path or ())
 
 
-def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool = False) -> CBlock:
+def _block(nodes: list[Node], codes: dict[str, dict[str, str]], skip_first: bool = False,
+           place: Place | None = None) -> CBlock:
     compiled: list[CSeg | CLoop | CHL] = []
     for idx, node in enumerate(nodes):
         if skip_first and idx == 0:
             continue
         if isinstance(node, SegmentNode):
-            compiled.append(_segment(node, idx, codes))
+            compiled.append(_segment(node, idx, codes, place))
         elif isinstance(node, LoopNode):
             first = node.children[0]
             assert isinstance(first, SegmentNode)
-            compiled.append(CLoop(node, idx, _segment(first, 0, codes), _block(node.children, codes, True),
-                                  *_where(node)))
+            inner, fresh = place.at(node.path, node.list_path) if place is not None else (None, False)
+            loop = CLoop(node, idx, _segment(first, 0, codes, inner, True, fresh),
+                         _block(node.children, codes, True, inner), *_where(node))
+            if inner is not None and fresh:
+                loop.scope_end = inner.scope_end("o")
+            compiled.append(loop)
         else:
-            levels = {c: CLevel(c, lv.list_path, lv.parents, _block(lv.children, codes))
-                      for c, lv in node.levels.items()}
-            top = next(c for c, lv in node.levels.items() if lv.list_path is None)
-            children = {code: [(c, lv.list_path, ".".join(lv.list_path)) for c, lv in levels.items()
-                               if code in lv.parents and lv.list_path is not None] for code in levels}
-            compiled.append(CHL(node, idx, levels, top, children))
-    block = CBlock(compiled)
+            compiled.append(_hl(node, idx, codes, place))
+    block = CBlock(compiled, place=place)
     for c in compiled:
         block.dispatch.setdefault(c.seg if isinstance(c, CSeg) else c.trigger.seg if isinstance(c, CLoop) else "HL",
                                   []).append(_route(c))
     block.required = tuple(c.idx for c in compiled if not isinstance(c, CHL) and c.node.required)
     block.plan = [_step(c) for c in compiled]
     return block
+
+
+def _hl(node: HLNode, idx: int, codes: dict[str, dict[str, str]], place: Place | None) -> CHL:
+    """An HL node: each level's block, in the place of its object (the document, or an item of its parents)."""
+    places = _level_places(node, place)
+    levels = {c: CLevel(c, lv.list_path, lv.parents, _block(lv.children, codes, place=places.get(c)))
+              for c, lv in node.levels.items()}
+    for c, level in levels.items():
+        found = places.get(c)
+        if found is not None and level.list_path is not None:
+            level.scope_end = found.scope_end("o")
+    top = next(c for c, lv in node.levels.items() if lv.list_path is None)
+    children = {code: [(c, lv.list_path, ".".join(lv.list_path)) for c, lv in levels.items()
+                       if code in lv.parents and lv.list_path is not None] for code in levels}
+    return CHL(node, idx, levels, top, children)
+
+
+def _level_places(node: HLNode, place: Place | None) -> dict[str, Place]:
+    """Each level's place: the top level is the document; a level under several parents has one item model."""
+    if place is None:
+        return {}
+    doc = Place(place.cert, place.doc.model, True, place.doc, (), place.doc)
+    places: dict[str, Place] = {}
+    for _ in node.levels:  # parents first, whatever the map's order of levels
+        for code, level in node.levels.items():
+            if code in places or not all(p in places for p in level.parents):
+                continue
+            if level.list_path is None:
+                places[code] = doc
+                continue
+            for p in level.parents:
+                places[p].wrote(level.list_path)
+            models = {places[p].model_at(level.list_path, "list") for p in level.parents}
+            model = models.pop() if len(models) == 1 else None
+            places[code] = Place(place.cert, model, False, Scope(model), (), place.doc)
+    for code in node.levels:  # parents that never resolve: never certain
+        places.setdefault(code, Place(place.cert, None, False, Scope(None), (), place.doc))
+    return places
 
 
 def _step(c: CSeg | CLoop | CHL) -> Step:
@@ -204,8 +265,9 @@ def _route(c: CSeg | CLoop | CHL) -> Route:
     return (kind, match, c, c.node.list_path or c.node.path, seg.fill)
 
 
-def compile_spec(spec: MapSpec) -> CBlock:
-    root = _block(spec.structure, spec.codes)
+def compile_spec(spec: MapSpec, cert: Certifier | None = None) -> CBlock:
+    """The compiled blocks of a map; with a ``cert``, its fills and blocks carry the certifying reader's checks."""
+    root = _block(spec.structure, spec.codes, place=cert.root() if cert is not None else None)
     _link(root, ())
     return root
 

@@ -19,6 +19,7 @@ from gateway.mapping.outbound import Writer
 from gateway.mapping.outgen import delimiters_for, walk_for
 from gateway.mapping.overrides import load_merged
 from gateway.mapping.placegen import Placed, build_placed
+from gateway.mapping.readcert import Certifier, Finisher
 from gateway.mapping.readgen import BlockReader, Interpreted, build_reader
 from gateway.mapping.spec import MapSpec, parse_map
 from gateway.partners.profile import FUNCTIONAL_IDS, Direction, PartnerProfile
@@ -40,6 +41,8 @@ class CompiledMap:
     canonical: ModelChecker  # the generated checker of the map's canonical model (its JSON form)
     placed: Placed  # generated: True when every field of a document's JSON form has a place in the map
     read: BlockReader  # generated: the reader's walk over a set's segments (X12 -> JSON)
+    # generated: the JSON form of what ``read`` made when the reader is certain of it (readcert), else None
+    finish: Finisher | None = None
 
     @property
     def transaction_set(self) -> str:
@@ -59,10 +62,12 @@ def load_map(path: Path, *, search: list[Path] | None = None, variables: dict[st
     """Load, merge (``extends``), check and compile a mapping file; ConfigError naming file:line on any problem."""
     data, files = load_merged(Path(path), list(search or []))
     spec = parse_map(data, model_for, dict(variables or {}), files)
-    root = compile_spec(spec)
+    cert = Certifier(spec.model)
+    root = compile_spec(spec, cert if cert.ok else None)
     placeable = frozenset(placeable_paths(root))
+    finish = cert.finisher(root.place.doc) if root.place is not None else None
     return CompiledMap(spec, root, placeable, ModelChecker(spec.model),
-                       build_placed(spec.model, placeable, frozenset(SKIPPED_FIELDS)), build_reader(root))
+                       build_placed(spec.model, placeable, frozenset(SKIPPED_FIELDS)), build_reader(root), finish)
 
 
 def load_partner_map(partner: PartnerProfile, transaction_set: str, maps_dir: Path) -> CompiledMap:
@@ -93,6 +98,21 @@ def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: Pa
             mapping: CompiledMap, interchange: Interchange | None, group: FunctionalGroup | None
             ) -> tuple[str, dict[str, Any], list[MappingWarning]]:
     """The map's output for one transaction set as a plain dict, not yet checked against the model."""
+    what, reader, env = _read(transaction_set, delimiters, partner, mapping, interchange, group)
+    return what, _with_envelope(reader, env), reader.warnings
+
+
+def _with_envelope(reader: Reader, env: dict[str, str]) -> dict[str, Any]:
+    data = reader.doc
+    data["unmapped"] = reader.unmapped
+    data["envelope"] = env
+    return data
+
+
+def _read(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
+          mapping: CompiledMap, interchange: Interchange | None, group: FunctionalGroup | None
+          ) -> tuple[str, Reader, dict[str, str]]:
+    """The reader after one transaction set, and the set's envelope in the model's field order."""
     code = transaction_set.code
     what = _what(partner, code, transaction_set.control_number)
     if code != mapping.transaction_set:
@@ -101,13 +121,12 @@ def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: Pa
     segments = transaction_set.element_lists()
     try:
         mapping.read(reader, segments)
-        data = reader.doc
     except Interpreted:  # a discarded loop instance: the interpreting reader, from a clean start
         reader = Reader(mapping.root, what, delimiters.component)
-        data = reader.run(segments)
-    data["unmapped"] = reader.unmapped
+        reader.run(segments)
+        reader.sure = False  # the certifying checks are the generated reader's
     # in the model's field order, so the canonical check takes the envelope as it is instead of rebuilding it
-    env = data["envelope"] = {
+    env = {
         "partner": partner if isinstance(partner, str) else partner.id,
         "documentType": code,
         "x12Version": group.version if group is not None else mapping.version,
@@ -119,7 +138,7 @@ def _mapped(transaction_set: TransactionSet, delimiters: Delimiters, partner: Pa
     env["transactionSetControlNumber"] = transaction_set.control_number
     if interchange is not None:
         env.update(interchangeSender=":".join(interchange.sender), interchangeReceiver=":".join(interchange.receiver))
-    return what, data, reader.warnings
+    return what, reader, env
 
 
 def x12_to_canonical(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
@@ -138,10 +157,18 @@ def x12_to_canonical(transaction_set: TransactionSet, delimiters: Delimiters, pa
 def x12_to_dict(transaction_set: TransactionSet, delimiters: Delimiters, partner: PartnerProfile | str,
                 mapping: CompiledMap, *, interchange: Interchange | None = None,
                 group: FunctionalGroup | None = None) -> tuple[dict[str, Any], list[MappingWarning]]:
-    """As ``x12_to_canonical``, but the document's JSON form (``to_dict``) without building pydantic models."""
-    what, data, warnings = _mapped(transaction_set, delimiters, partner, mapping, interchange, group)
+    """As ``x12_to_canonical``, but the document's JSON form (``to_dict``) without building pydantic models.
+
+    The generated reader certifies most documents itself (``finish``); the others go through the model's checker,
+    and pydantic where that is not certain.
+    """
+    what, reader, env = _read(transaction_set, delimiters, partner, mapping, interchange, group)
+    if mapping.finish is not None:
+        done = mapping.finish(reader, env)
+        if done is not None:
+            return done, reader.warnings
     try:
-        return mapping.canonical.read_form(data), warnings
+        return mapping.canonical.read_form(_with_envelope(reader, env)), reader.warnings
     except ValidationError as exc:
         raise _validation_error(what, exc) from None
 

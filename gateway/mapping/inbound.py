@@ -73,6 +73,10 @@ class Reader:
         self.warnings: list[MappingWarning] = []
         self.hl: dict[str, tuple[str, dict[str, Any]]] = {}
         self.counts: list[tuple[CSeg, int, list[str]]] = []
+        # the certifying reader (readcert): False on any doubt; objects to put in model order; numbers to convert
+        self.sure = True
+        self.fix: list[tuple[dict[str, int], dict[str, Any]]] = []
+        self.ints: list[tuple[dict[str, Any], str]] = []
 
     def fail(self, message: str, pos: int, seg: str, element: str | None = None) -> MappingError:
         where = f"segment {pos} {seg}" + (f", {element}" if element else "")
@@ -234,9 +238,9 @@ class Reader:
                     continue
                 func, arg = e.spec.compute
                 if func == "count":
-                    expected = str(len(list(walk(self.doc, arg.split(".")))))
+                    expected = str(len(e.values(self.doc) if e.values else walk(self.doc, arg.split("."))))
                 elif func == "sum":
-                    values = walk(self.doc, arg.split("."))
+                    values = e.values(self.doc) if e.values else walk(self.doc, arg.split("."))
                     text = el[e.index]
                     if _whole(text) and all_whole(values) and int(text) == sum(map(int, values)):
                         continue  # whole quantities, the usual case: no Decimal

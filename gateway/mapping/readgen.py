@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, LOOP_ONE, SEG_LIST, SEG_ONE, CBlock, CLoop, CSeg
+from gateway.mapping.readcert import Place
 
 # read(reader, element lists of the body segments) -> None: fills the reader's doc, unmapped and warnings as
 # ``Reader.run`` does
@@ -57,7 +58,7 @@ class _Gen:
             for c in nodes:
                 test = f"sid == {sid!r}" + "".join(f" and {term}" for term in _match_terms(c))
                 branches.append(f"        {'elif' if branches else 'if'} {test}:")
-                branches += self.take(c)
+                branches += self.take(c, block.place)
         up = self.outer_test(block)
         tail = "        else:" if branches else "        if True:"
         branches.append(tail)
@@ -121,20 +122,28 @@ class _Gen:
                           "                parent = hls.get(el[2])",
                           f"                if parent is None or parent[0] not in {parents}:",
                           f"                    return {name}_slow(r, segs, i, n, el)",
-                          *_append(level.list_path, "                ", "L", "parent[1]", fresh=True)]
-            lines += [f"                hls[hid] = ({code!r}, o)",
-                      f"                return {levels[code]}(r, segs, i + 1, n, o)"]
+                          *_append(level.list_path, "                ", "L", "parent[1]", fresh=True,
+                                   created=self.parent_places(c, level.parents))]
+            ends = c.levels[code].scope_end if level.list_path is not None else []
+            if ends:
+                lines += [f"                hls[hid] = ({code!r}, o)",
+                          f"                i = {levels[code]}(r, segs, i + 1, n, o)",
+                          *("                " + x for x in ends), "                return i"]
+            else:
+                lines += [f"                hls[hid] = ({code!r}, o)",
+                          f"                return {levels[code]}(r, segs, i + 1, n, o)"]
             first = False
         lines += [f"    return {name}_slow(r, segs, i, n, el)", "",
                   f"def {name}_slow(r, segs, i, n, el):",
+                  "    r.sure = False  # never taken by a set read to the end: hl_enter raises or keeps the HL",
                   f"    entered = r.hl_enter({hl}, el, i + 2)", "    if entered is None:",
                   "        raise Interpreted  # a level the map lacks",
                   f"    return {table}[entered[1]](r, segs, i + 1, n, entered[0])"]
         self.sources.append("\n".join(lines))
         return name
 
-    def take(self, c: CSeg | CLoop | CHL) -> list[str]:
-        """The body of the branch that takes a segment for node ``c`` of a block."""
+    def take(self, c: CSeg | CLoop | CHL, place: Place | None) -> list[str]:
+        """The body of the branch that takes a segment for node ``c`` of a block (whose object is at ``place``)."""
         kind = _kind(c)
         ind = "            "
         if kind == HL_LEVEL:
@@ -153,11 +162,11 @@ class _Gen:
                 again = f"{c.node.key} appears again; the map reads it once here"
                 out += [f"{ind}    r.keep(i + 2, el, {again!r})", f"{ind}    i += 1", f"{ind}    continue"]
             out.append(f"{ind}s{c.idx} = True")
-            out += _target(path, ind, "o")
+            out += _target(path, ind, "o", place=place)
         else:
             if kind == LOOP_LIST:
                 out.append(f"{ind}s{c.idx} = True")
-            out += _append(path, ind, f"L{c.idx}")
+            out += _append(path, ind, f"L{c.idx}", place=place)
         out.append(f"{ind}{fill}(o, el, len(el), r, i + 2)")
         if seg.computed:
             out.append(f"{ind}r.counts.append(({self.const('cs', seg)}, i + 2, el))")
@@ -166,10 +175,30 @@ class _Gen:
             passed = _passed(c.block)
             if passed:  # an instance with nothing of its own (a line item of PO1 alone) is left without a call
                 out += [f"{ind}i += 1", f"{ind}if i < n and segs[i][0] not in {self.const('pass', passed)}:",
-                        f"{ind}    i = {inner}(r, segs, i, n, o)", f"{ind}continue"]
+                        f"{ind}    i = {inner}(r, segs, i, n, o)"]
             else:
-                out += [f"{ind}i = {inner}(r, segs, i + 1, n, o)", f"{ind}continue"]
+                out += [f"{ind}i = {inner}(r, segs, i + 1, n, o)"]
+            out += [ind + line for line in c.scope_end] + [f"{ind}continue"]
+        else:
+            out += [ind + line for line in c.scope_end]
         return out
+
+    def parent_places(self, c: CHL, parents: tuple[str, ...]) -> Created | None:
+        """Order marks for a level's list made in its parent's object, whose model is the parent level's."""
+        places = [c.levels[p].block.place for p in parents]
+        if any(p is None for p in places):
+            return None
+
+        def created(var: str, key: str, depth: int) -> list[str]:
+            ranks = {p: pl.cert.facts(pl.model) for p, pl in zip(parents, places, strict=True)
+                     if pl is not None and pl.model is not None}
+            if depth or len(ranks) < len(parents) or any(key not in f.rank for f in ranks.values()):
+                return ["r.sure = False"]
+            table = self.const("rk", {p: f.rank for p, f in ranks.items()})
+            return [f"rk = {table}[parent[0]]", f"if {var} and rk[next(reversed({var}))] > rk[{key!r}]:",
+                    f"    r.fix.append((rk, {var}))"]
+
+        return created
 
 
 def _outer(block: CBlock) -> dict[str, list[Any]]:
@@ -216,24 +245,50 @@ def _match_terms(c: CSeg | CLoop | CHL) -> list[str]:
     return terms + [f"not (len(el) > {i} and el[{i}] and el[{i}] != {const!r})" for i, const in seg.soft]
 
 
-def _target(path: tuple[str, ...], ind: str, var: str, base: str = "obj") -> list[str]:
+# lines for the creation of ``key`` in the object held in ``var``, ``depth`` steps below a node's base object
+Created = Callable[[str, str, int], list[str]]
+
+
+def _placed(place: Place | None, path: tuple[str, ...]) -> Created | None:
+    """Order marks for the objects and lists a block makes on the way to a node's object (readcert)."""
+    if place is None or place.model is None:
+        return None
+    chain = place.cert.chain(place.model, path)
+
+    def created(var: str, key: str, depth: int) -> list[str]:
+        if chain is None:
+            return ["r.sure = False"]
+        if depth == 0 and place.root:  # the document's top level is rebuilt in the model's order
+            return []
+        return place.cert.order_lines(chain[depth][0], var, key, "r")
+
+    return created
+
+
+def _target(path: tuple[str, ...], ind: str, var: str, base: str = "obj", place: Place | None = None,
+            created: Created | None = None) -> list[str]:
     """``var`` = the object at ``path`` below ``base``, made on the way."""
+    created = created or _placed(place, path)
     lines = [f"{ind}{var} = {base}"]
-    for key in path:
-        lines += [f"{ind}t = {var}.get({key!r})", f"{ind}if t is None:", f"{ind}    t = {var}[{key!r}] = {{}}",
-                  f"{ind}{var} = t"]
+    for depth, key in enumerate(path):
+        lines += [f"{ind}t = {var}.get({key!r})", f"{ind}if t is None:"]
+        lines += [f"{ind}    {line}" for line in (created(var, key, depth) if created else [])]
+        lines += [f"{ind}    t = {var}[{key!r}] = {{}}", f"{ind}{var} = t"]
     return lines
 
 
-def _append(path: tuple[str, ...], ind: str, cache: str, base: str = "obj", fresh: bool = False) -> list[str]:
+def _append(path: tuple[str, ...], ind: str, cache: str, base: str = "obj", fresh: bool = False,
+            place: Place | None = None, created: Created | None = None) -> list[str]:
     """``o`` = a new object appended to the list at ``path`` below ``base``; the list is looked up once per block
     instance and held in the local ``cache`` (``fresh``: looked up each time, as ``inbound._append`` does)."""
+    created = created or _placed(place, path)
     lines = [f"{ind}if {cache} is None:"] if not fresh else []
     inner = ind if fresh else ind + "    "
-    lines += _target(path[:-1], inner, "p", base)
+    lines += _target(path[:-1], inner, "p", base, created=created)
     last = path[-1]
-    lines += [f"{inner}{cache} = p.get({last!r})", f"{inner}if {cache} is None:",
-              f"{inner}    {cache} = p[{last!r}] = []", f"{ind}o = {{}}", f"{ind}{cache}.append(o)"]
+    lines += [f"{inner}{cache} = p.get({last!r})", f"{inner}if {cache} is None:"]
+    lines += [f"{inner}    {line}" for line in (created("p", last, len(path) - 1) if created else [])]
+    lines += [f"{inner}    {cache} = p[{last!r}] = []", f"{ind}o = {{}}", f"{ind}{cache}.append(o)"]
     return lines
 
 
@@ -251,6 +306,8 @@ def read(r, segs):
         raise AssertionError("the top block returned early")
     r.check_counts()
 """
+    if root.place is not None:  # the certifier's tables, named in the lines readcert made
+        gen.namespace.update(root.place.cert.namespace)
     exec(compile(source, "<map reader>", "exec"), gen.namespace)  # noqa: S102 - generated from a checked map
     for table, levels in gen.late:
         gen.namespace[table] = {k: gen.namespace[v] for k, v in levels.items()}
