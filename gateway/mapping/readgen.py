@@ -110,8 +110,9 @@ class _Gen:
         lines = [f"def {name}(r, segs, i, n, el):", "    if len(el) > 3:", "        hls = r.hl",
                  "        hid = el[1]", "        code = el[3]", "        if hid and hid not in hls:"]
         first = True
-        # list levels first: items and packs repeat, the top level comes once per set
-        for code, level in sorted(c.levels.items(), key=lambda kv: kv[1].list_path is None):
+        # list levels first, the map's deepest (last) first: items outnumber packs, packs orders; the top level
+        # comes once per set (the tests exclude each other: only their cost depends on the order)
+        for code, level in sorted(reversed(c.levels.items()), key=lambda kv: kv[1].list_path is None):
             test = f"code == {code!r}"
             if level.list_path is None:
                 lines += [f"            {'if' if first else 'elif'} {test} and not el[2]:",
