@@ -13,6 +13,20 @@ from gateway.mapping.convert import format_number
 from gateway.mapping.inbound import all_whole, walk
 
 _FIRST = itemgetter(0)
+_WHOLE_LIMIT = 4096
+
+
+class _Whole(dict[str, int]):
+    """Whole quantities by their text (bounded): ``int`` of text costs more than a look-up, and they repeat."""
+
+    def __missing__(self, text: str) -> int:
+        value = int(text)
+        if len(self) < _WHOLE_LIMIT:
+            self[text] = value
+        return value
+
+
+_WHOLE = _Whole()
 
 
 def _get(obj: Any, path: tuple[str, ...]) -> Any:
@@ -79,7 +93,7 @@ class Writer:
         if func == "count":
             return str(len(values))
         if all_whole(values):  # whole quantities, the usual case: the same text as the Decimal sum, cheaper
-            return str(sum(map(int, values)))
+            return str(sum(map(_WHOLE.__getitem__, values)))
         return format_number(sum((Decimal(str(v)) for v in values), start=Decimal(0)))
 
     def hierarchy(self, hl: CHL, code: str, obj: dict[str, Any], parent: int | None, where: str) -> None:
