@@ -3,12 +3,13 @@ filled here)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from gateway.errors import MappingError
-from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock
+from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock, CLoop
 from gateway.mapping.convert import format_number
 from gateway.mapping.inbound import all_whole, walk
 
@@ -27,6 +28,34 @@ class _Whole(dict[str, int]):
 
 
 _WHOLE = _Whole()
+
+
+def _segment_ids(block: CBlock) -> Iterator[str]:
+    """The IDs of the segment nodes of a block and of everything in it (HL levels not counted)."""
+    for c in block.nodes:
+        if isinstance(c, CHL):
+            for level in c.levels.values():
+                yield from _segment_ids(level.block)
+        elif isinstance(c, CLoop):
+            yield c.trigger.seg
+            yield from _segment_ids(c.block)
+        else:
+            yield c.seg
+
+
+_HL_COUNTED: dict[int, tuple[CBlock, bool]] = {}
+
+
+def hl_counted(root: CBlock) -> bool:
+    """Whether every HL segment of the map's output is an HL level's (then the Writer's counter counts them)."""
+    found = _HL_COUNTED.get(id(root))
+    if found is not None and found[0] is root:
+        return found[1]
+    if len(_HL_COUNTED) >= 64:  # maps reloaded again and again: forget the oldest
+        del _HL_COUNTED[next(iter(_HL_COUNTED))]
+    counted = "HL" not in set(_segment_ids(root))
+    _HL_COUNTED[id(root)] = (root, counted)
+    return counted
 
 
 def _get(obj: Any, path: tuple[str, ...]) -> Any:
@@ -87,6 +116,8 @@ class Writer:
 
     def compute(self, compute: tuple[str, str]) -> str:
         func, arg = compute
+        if func == "segments" and arg == "HL" and hl_counted(self.root):  # each level adds one HL and counts it
+            return str(self.hl_counter)
         if func == "segments":  # the IDs of the segments so far, taken in C
             return str(list(map(_FIRST, self.out)).count(arg))
         values = walk(self.doc, arg.split("."))

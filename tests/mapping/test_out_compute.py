@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from gateway.mapping import outbound
+import pytest
+
+from gateway.mapping import goldens, outbound
 from gateway.mapping.convert import format_number
 from gateway.mapping.outbound import Writer
+from gateway.mapping.outgen import walk_for
+from gateway.partners import load_registry
+
+CASES = goldens.discover(load_registry(Path(__file__).resolve().parents[2] / "partners"),
+                         Path(__file__).resolve().parents[2] / "maps")
 
 
 def _reference_sum(values: list[Any]) -> str:
@@ -35,3 +44,14 @@ def test_the_parsed_quantities_stay_bounded() -> None:
     assert _writer(doc).compute(("sum", "items.n")) == str(sum(range(outbound._WHOLE_LIMIT + 50)))
     assert len(outbound._WHOLE) <= outbound._WHOLE_LIMIT
     assert _writer({"items": [{"n": "4096"}, {"n": "4097"}]}).compute(("sum", "items.n")) == "8193"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.mapping.transaction_set == "856"], ids=lambda c: c.name)
+def test_hl_count_by_the_levels_counter_is_the_count_of_hl_segments(case: goldens.GoldenCase) -> None:
+    assert outbound.hl_counted(case.mapping.root)
+    for doc in json.loads(case.json_path.read_text(encoding="utf-8")):
+        data = case.mapping.canonical.json_form({k: v for k, v in doc.items() if k != "envelope"})
+        writer = Writer(case.mapping.root, "what", ">", data)
+        walk_for(case.mapping.root)(data, writer)
+        assert writer.compute(("segments", "HL")) == str([e[0] for e in writer.out].count("HL"))
+        assert writer.compute(("segments", "LIN")) == str([e[0] for e in writer.out].count("LIN"))
