@@ -292,7 +292,8 @@ class Validator:
             raise GrammarError(f"no grammar for transaction set {tset.code} in {version[:6]} "
                                f"(ST02 {tset.control_number}); grammars: {have}")
         sep = delimiters.element
-        if self._fast_valid(compiled, tset, sep, delimiters.segment):
+        found = set_text(tset, sep, delimiters.segment)  # the fast path (as _fast_valid, without its call)
+        if found is not None and compiled.set_matches(found[0], found[1]):
             return []
         parts = raw_parts(tset, sep)
         body = None if parts is not None else tset.segments

@@ -152,7 +152,7 @@ def set_text(tset: TransactionSet, element_sep: str, terminator: str) -> tuple[s
         part = parts[0]
         if isinstance(part, RawBody) and part.element == element_sep:
             token = part.token
-            return (head + token + part.text + tail + token, token) if part.text.endswith(token) else None
+            return ("".join((head, token, part.text, tail, token)), token) if part.text.endswith(token) else None
     token = terminator
     if parts and all(isinstance(p, RawBody) and p.element == element_sep for p in parts):
         raw = typing.cast(list[RawBody], parts)

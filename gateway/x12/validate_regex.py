@@ -15,8 +15,10 @@ from collections.abc import Callable
 
 from gateway.x12.validate_elements import DT, ID, NUM, REAL, TM, CompiledElement
 
-_DAY = r"(?!0000)[0-9]{4}(?:(?:0[13578]|1[02])(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)(?:0[1-9]|[12][0-9]|30)" \
-       r"|02(?:0[1-9]|1[0-9]|2[0-8]))"  # 29 February goes the slow way (leap years)
+_DAYS = r"(?:0[1-9]|[12][0-9]|3[01])", r"(?:0[1-9]|[12][0-9]|30)", r"(?:0[1-9]|1[0-9]|2[0-8])"
+# one branch per first month digit, entered only when that digit is there; 29 February goes the slow way (leap years)
+_DAY = (r"(?!0000)[0-9]{4}+(?:0(?:[13578]" + _DAYS[0] + "|[469]" + _DAYS[1] + "|2" + _DAYS[2] + ")|1(?:[02]"
+        + _DAYS[0] + "|1" + _DAYS[1] + "))")
 _HOUR = r"(?:[01][0-9]|2[0-3])[0-5][0-9]"
 _NEVER = r"(?!)"  # formats the fast path does not cover are always checked in detail
 _NUMERIC_SAFE = frozenset("0123456789.-")  # delimiters that would make the numeric patterns ambiguous
@@ -42,8 +44,7 @@ def value_class(stops: str, ascii_only: bool) -> str:
 def _real(lo: int, hi: int) -> str:
     """R: optional sign, digits with at most one decimal point followed by digits, lo..hi digits in all."""
     if lo <= 1:
-        # the lookahead bounds the digits and the point together; without a point the count itself bounds them
-        return f"-?+(?=[0-9.]{{1,{hi + 1}}}+(?![0-9.]))[0-9]{{0,{hi}}}+(?:\\.[0-9]++)?+"
+        return f"-?+(?:[0-9]{{1,{hi}}}+|(?=[0-9.]{{2,{hi + 1}}}+(?![0-9.]))[0-9]*+\\.[0-9]++)"
     return f"-?+(?:[0-9]{{{lo},{hi}}}+(?![0-9.])|(?=[0-9.]{{{lo + 1},{hi + 1}}}+(?![0-9.]))[0-9]*+\\.[0-9]++)"
 
 
