@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from gateway.mapping import convert
@@ -68,6 +68,8 @@ class CBlock:
     # Reader.search finds from a frame of this block outwards, for the generated reader (readgen; see ``_link``)
     resolve: dict[str, tuple[tuple[int, Route], ...]] = field(default_factory=dict)
     place: Place | None = None  # where the block's object sits in the canonical model (certifying reader)
+    # the root only: no segment node writes HL, so every HL of the output is a level's (the Writer counts them)
+    hl_levels_only: bool = False
 
 
 @dataclass(slots=True)
@@ -269,7 +271,21 @@ def compile_spec(spec: MapSpec, cert: Certifier | None = None) -> CBlock:
     """The compiled blocks of a map; with a ``cert``, its fills and blocks carry the certifying reader's checks."""
     root = _block(spec.structure, spec.codes, place=cert.root() if cert is not None else None)
     _link(root, ())
+    root.hl_levels_only = "HL" not in set(_segment_ids(root))
     return root
+
+
+def _segment_ids(block: CBlock) -> Iterator[str]:
+    """The IDs of the segment nodes of a block and of everything in it (HL levels not counted)."""
+    for c in block.nodes:
+        if isinstance(c, CHL):
+            for level in c.levels.values():
+                yield from _segment_ids(level.block)
+        elif isinstance(c, CLoop):
+            yield c.trigger.seg
+            yield from _segment_ids(c.block)
+        else:
+            yield c.seg
 
 
 def _link(block: CBlock, outer: tuple[CBlock, ...]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.errors import MappingError
 from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock, CSeg, Route
+from gateway.mapping.readwalk import all_whole, is_whole, walk
 from gateway.mapping.spec import ElementSpec
 
 
@@ -242,7 +243,7 @@ class Reader:
                 elif func == "sum":
                     values = e.values(self.doc) if e.values else walk(self.doc, arg.split("."))
                     text = el[e.index]
-                    if _whole(text) and all_whole(values) and int(text) == sum(map(int, values)):
+                    if is_whole(text) and all_whole(values) and int(text) == sum(map(int, values)):
                         continue  # whole quantities, the usual case: no Decimal
                     try:
                         total = sum((Decimal(str(v)) for v in values), start=Decimal(0))
@@ -257,41 +258,3 @@ class Reader:
                     self.warnings.append(MappingWarning(
                         f"{e.spec.ref} says {el[e.index]} but the document has {expected} ({func}({arg}))",
                         pos, c.seg, e.spec.ref))
-
-
-def _whole(text: str) -> bool:
-    return text.isdigit() and text.isascii()
-
-
-def all_whole(values: list[Any]) -> bool:
-    """Every value is text of ASCII digits (checked on the joined text: one pass, no call per value)."""
-    try:
-        joined = "".join(values)
-    except TypeError:  # something other than text
-        return False
-    return "" not in values and (not joined or _whole(joined))
-
-
-def walk(obj: Any, path: list[str]) -> list[Any]:
-    """Values at ``path`` below ``obj`` (JSON data: dicts and lists), lists flattened (count of a list counts its
-    items). One comprehension per step; the flattening and null-dropping loops run only when needed."""
-    current = [obj]
-    for key in path:
-        if len(current) == 1:  # the steps down to the first list: no comprehension, no scans
-            item = current[0]
-            value = item.get(key) if isinstance(item, dict) else None
-            current = [] if value is None else list(value) if type(value) is list else [value]
-            continue
-        values = [item.get(key) for item in current if isinstance(item, dict)]
-        if list in map(type, values):
-            flat: list[Any] = []
-            for value in values:
-                if type(value) is list:
-                    flat.extend(value)
-                elif value is not None:
-                    flat.append(value)
-            values = flat
-        elif None in values:
-            values = [v for v in values if v is not None]
-        current = values
-    return current

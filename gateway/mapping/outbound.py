@@ -3,15 +3,14 @@ filled here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from gateway.errors import MappingError
-from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock, CLoop
+from gateway.mapping.compiled import CHL, HL_LEVEL, LOOP_LIST, SEG_LIST, SEG_ONE, CBlock
 from gateway.mapping.convert import format_number
-from gateway.mapping.inbound import all_whole, walk
+from gateway.mapping.readwalk import all_whole, walk
 
 _FIRST = itemgetter(0)
 _WHOLE_LIMIT = 4096
@@ -30,32 +29,9 @@ class _Whole(dict[str, int]):
 _WHOLE = _Whole()
 
 
-def _segment_ids(block: CBlock) -> Iterator[str]:
-    """The IDs of the segment nodes of a block and of everything in it (HL levels not counted)."""
-    for c in block.nodes:
-        if isinstance(c, CHL):
-            for level in c.levels.values():
-                yield from _segment_ids(level.block)
-        elif isinstance(c, CLoop):
-            yield c.trigger.seg
-            yield from _segment_ids(c.block)
-        else:
-            yield c.seg
-
-
-_HL_COUNTED: dict[int, tuple[CBlock, bool]] = {}
-
-
 def hl_counted(root: CBlock) -> bool:
     """Whether every HL segment of the map's output is an HL level's (then the Writer's counter counts them)."""
-    found = _HL_COUNTED.get(id(root))
-    if found is not None and found[0] is root:
-        return found[1]
-    if len(_HL_COUNTED) >= 64:  # maps reloaded again and again: forget the oldest
-        del _HL_COUNTED[next(iter(_HL_COUNTED))]
-    counted = "HL" not in set(_segment_ids(root))
-    _HL_COUNTED[id(root)] = (root, counted)
-    return counted
+    return root.hl_levels_only
 
 
 def _get(obj: Any, path: tuple[str, ...]) -> Any:

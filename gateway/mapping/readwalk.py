@@ -1,8 +1,8 @@
-"""Computed elements read back (CTT01 count, CTT02 sum): the values at a path, walked by generated code.
+"""The values at a path of JSON data, for computed elements (CTT01 count, CTT02 sum) in both directions.
 
-``inbound.walk`` takes any JSON data; the walker made here knows from the canonical model which steps are
+``walk`` takes any JSON data; the walker ``build_walker`` makes knows from the canonical model which steps are
 objects and which are lists, so it loops only where a list is, with no per-step scans. Any value of another shape
-than the model's hands the whole walk to ``inbound.walk``, so the answer is always ``walk``'s.
+than the model's hands the whole walk to ``walk``, so the answer is always ``walk``'s.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ Walker = Callable[[Any], list[Any]]
 
 def build_walker(cert: Certifier, path: tuple[str, ...]) -> Walker:
     """``values(doc)`` = ``walk(doc, list(path))`` for a path from the document through the model's fields."""
-    from gateway.mapping.inbound import walk  # inbound's Reader runs what compiled (which calls this) builds
     model: type[BaseModel] | None = cert.model
     kinds = []
     for key in path:
@@ -56,3 +55,41 @@ def build_walker(cert: Certifier, path: tuple[str, ...]) -> Walker:
     exec(compile("\n".join(lines), f"<map walk {'.'.join(path)}>", "exec"), namespace)  # noqa: S102 - from the map
     values: Walker = namespace["values"]
     return values
+
+
+def is_whole(text: str) -> bool:
+    return text.isdigit() and text.isascii()
+
+
+def all_whole(values: list[Any]) -> bool:
+    """Every value is text of ASCII digits (checked on the joined text: one pass, no call per value)."""
+    try:
+        joined = "".join(values)
+    except TypeError:  # something other than text
+        return False
+    return "" not in values and (not joined or is_whole(joined))
+
+
+def walk(obj: Any, path: list[str]) -> list[Any]:
+    """Values at ``path`` below ``obj`` (JSON data: dicts and lists), lists flattened (count of a list counts its
+    items). One comprehension per step; the flattening and null-dropping loops run only when needed."""
+    current = [obj]
+    for key in path:
+        if len(current) == 1:  # the steps down to the first list: no comprehension, no scans
+            item = current[0]
+            value = item.get(key) if isinstance(item, dict) else None
+            current = [] if value is None else list(value) if type(value) is list else [value]
+            continue
+        values = [item.get(key) for item in current if isinstance(item, dict)]
+        if list in map(type, values):
+            flat: list[Any] = []
+            for value in values:
+                if type(value) is list:
+                    flat.extend(value)
+                elif value is not None:
+                    flat.append(value)
+            values = flat
+        elif None in values:
+            values = [v for v in values if v is not None]
+        current = values
+    return current

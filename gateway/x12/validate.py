@@ -257,8 +257,7 @@ class _Walk:
 
 def infer_version(tset: TransactionSet, delimiters: Delimiters) -> str:
     """004010 or 005010: ST03 when present, else 00501+ interchanges are the ones with a repetition separator."""
-    header = tset.header.elements
-    st03 = header[3] if len(header) > 3 else ""
+    st03 = tset.implementation_reference
     if st03[:6].isdigit():
         return st03[:6]
     return "005010" if delimiters.repetition is not None else "004010"
@@ -292,8 +291,8 @@ class Validator:
             raise GrammarError(f"no grammar for transaction set {tset.code} in {version[:6]} "
                                f"(ST02 {tset.control_number}); grammars: {have}")
         sep = delimiters.element
-        found = set_text(tset, sep, delimiters.segment)  # the fast path (as _fast_valid, without its call)
-        if found is not None and compiled.set_matches(found[0], found[1]):
+        # through the method, not inlined: the agreement tests patch it to make the walker take every set
+        if self._fast_valid(compiled, tset, sep, delimiters.segment):
             return []
         parts = raw_parts(tset, sep)
         body = None if parts is not None else tset.segments
