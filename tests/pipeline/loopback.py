@@ -33,6 +33,7 @@ from gateway.store import Store
 from gateway.store.as2 import search_as2_messages
 from gateway.store.blobs import blob_content
 from gateway.store.enums import AS2Status, Direction
+from gateway.store.schema import upgrade
 
 PARTNER_AS2_ID = "AMAZON-SIM"
 OUR_AS2_ID = "ACORNVENDOR"
@@ -194,6 +195,9 @@ class PartnerSim:
         self._store: Store | None = None
 
     def __enter__(self) -> PartnerSim:
+        # its store at the schema head before anything can ask: received() may be polled before the gateway has
+        # sent the partner a first message (which is when the endpoint would migrate it)
+        upgrade(self.database_url)
         self.server.__enter__()
         return self
 

@@ -72,6 +72,10 @@ def test_kill_serve_and_workers_while_documents_flow(
                     lambda: [partner.send_until_accepted(variant_850(n)) for n in range(1, inbound_count + 1)],
                     lambda: [submit_until_accepted(base, token, n) for n in range(1, outbound_count + 1)],
                 )
+                # Accepting can end before the first kill (0.5-2 s in) on a fast run: the chaos goes on until the
+                # server and a worker have each died once, while the accepted documents are still being processed.
+                wait_for(lambda: len(chaos.kills) >= 2, 30, "the chaos thread to kill the server and a worker",
+                         step=0.1)
             finally:
                 chaos.stop.set()
                 chaos_thread.join(timeout=30)
